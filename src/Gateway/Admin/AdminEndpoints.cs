@@ -1,0 +1,81 @@
+using System.Text.Json;
+using Gateway.Auth;
+using Gateway.Configuration;
+using Gateway.Errors;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gateway.Admin;
+
+/// <summary>The admin API: the effective config (secrets redacted) and forced reloads. Admin keys only.</summary>
+internal static class AdminEndpoints
+{
+    public static IEndpointRouteBuilder MapAdminEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/admin/config", GetConfigAsync);
+        app.MapPost("/admin/reload", ReloadAsync);
+        return app;
+    }
+
+    private static async Task GetConfigAsync(HttpContext context)
+    {
+        var store = context.RequestServices.GetRequiredService<ConfigStore>();
+        if (await RejectNonAdminAsync(context, store.Current, "GET /admin/config"))
+        {
+            return;
+        }
+
+        var snapshot = store.Current;
+        var lastError = store.LastError;
+        await WriteJsonAsync(context, StatusCodes.Status200OK, new
+        {
+            revision = snapshot.Revision,
+            hash = snapshot.Hash,
+            loaded_at = snapshot.LoadedAt,
+            source = snapshot.Source.DisplayName,
+            last_reload_error = lastError is null ? null : new { at = lastError.At, errors = lastError.Errors },
+            config = snapshot.Config,
+        });
+    }
+
+    private static async Task ReloadAsync(HttpContext context)
+    {
+        var store = context.RequestServices.GetRequiredService<ConfigStore>();
+        if (await RejectNonAdminAsync(context, store.Current, "POST /admin/reload"))
+        {
+            return;
+        }
+
+        var outcome = store.Reload("POST /admin/reload");
+        var valid = outcome.Errors.Count == 0;
+        await WriteJsonAsync(context, valid ? StatusCodes.Status200OK : StatusCodes.Status422UnprocessableEntity, new
+        {
+            status = valid ? (outcome.Applied ? "applied" : "unchanged") : "rejected",
+            revision = outcome.Revision,
+            hash = outcome.Hash,
+            errors = outcome.Errors,
+        });
+    }
+
+    private static async Task<bool> RejectNonAdminAsync(HttpContext context, GatewaySnapshot snapshot, string what)
+    {
+        var error = GatewayKeyAuthenticator.TryAuthenticate(context.Request, snapshot, out var caller)
+            ?? (caller.Role == CallerRole.Admin ? null : GatewayErrors.AdminOnly(what));
+        if (error is null)
+        {
+            return false;
+        }
+
+        await ErrorResponseWriter.WriteAsync(context, error);
+        return true;
+    }
+
+    private static Task WriteJsonAsync<T>(HttpContext context, int status, T value)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        return JsonSerializer.SerializeAsync(context.Response.Body, value, ConfigView.Options, context.RequestAborted);
+    }
+}

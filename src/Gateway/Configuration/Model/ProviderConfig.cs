@@ -1,0 +1,27 @@
+using System.ComponentModel;
+using Gateway.Configuration.Binding;
+
+namespace Gateway.Configuration.Model;
+
+internal sealed record ProviderConfig
+{
+    [Description("Provider kind: openai, openai_compatible, mock, …")]
+    public required string Type { get; init; }
+
+    [Description("Base URL of the provider's API, such as https://api.openai.com/v1.")]
+    public string? BaseUrl { get; init; }
+
+    [Description("The provider's API key; use ${ENV_VAR} rather than writing it here.")]
+    [Secret]
+    public string? ApiKey { get; init; }
+
+    [Description("API version, for providers that version by query or header (azure_openai).")]
+    public string? ApiVersion { get; init; }
+
+    [Description("Extra headers sent with every upstream request (values are treated as secrets).")]
+    [Secret]
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = GatewayConfig.Empty<string>();
+
+    [Description("mock only: added delay before the response starts, such as 50ms.")]
+    public TimeSpan? Latency { get; init; }
+}

@@ -1,0 +1,25 @@
+using Gateway.Configuration.Binding;
+using Gateway.Configuration.Model;
+
+namespace Gateway.Configuration.Validation;
+
+/// <summary>What a validation rule sees: the bound config, where each key was written, and an error sink.</summary>
+internal sealed class ConfigValidationContext(GatewayConfig config, SourceMap sourceMap, IReadOnlyCollection<string> providerTypes)
+{
+    private readonly List<ConfigError> _errors = [];
+
+    public GatewayConfig Config { get; } = config;
+
+    /// <summary>Every provider <c>type</c> this build of the gateway knows.</summary>
+    public IReadOnlyCollection<string> ProviderTypes { get; } = providerTypes;
+
+    public IReadOnlyList<ConfigError> Errors => _errors;
+
+    public void Error(string path, string message) => _errors.Add(new ConfigError(sourceMap.Find(path), path, message));
+}
+
+/// <summary>One concern of validation. Rules report every problem they see; they never throw.</summary>
+internal interface IConfigRule
+{
+    void Validate(ConfigValidationContext context);
+}

@@ -1,0 +1,81 @@
+using System.Globalization;
+using Gateway.Configuration.Binding;
+using Gateway.Configuration.Model;
+
+namespace Gateway.Configuration.Validation;
+
+internal sealed class EndpointRule : IConfigRule
+{
+    private static readonly string[] RetryConditions = ["timeout", "connection"];
+
+    public void Validate(ConfigValidationContext context)
+    {
+        var config = context.Config;
+        foreach (var (name, endpoint) in config.Endpoints)
+        {
+            var path = $"endpoints.{name}";
+            if (name.Any(char.IsWhiteSpace))
+            {
+                context.Error(path, $"endpoint name '{name}' contains whitespace; clients send it as \"model\"");
+            }
+
+            if (endpoint.Targets.Count == 0)
+            {
+                context.Error(path, "needs at least one entry in 'targets'");
+            }
+
+            ValidateTargets(context, $"{path}.targets", endpoint.Targets);
+            ValidateTargets(context, $"{path}.fallbacks", endpoint.Fallbacks);
+
+            if (endpoint.Retry is { } retry)
+            {
+                if (retry.Attempts is < 1 or > 10)
+                {
+                    context.Error($"{path}.retry.attempts", $"{retry.Attempts} is out of range; attempts (the first included) must be 1 to 10");
+                }
+
+                for (var i = 0; i < retry.On.Count; i++)
+                {
+                    var condition = retry.On[i];
+                    var isStatus = int.TryParse(condition, NumberStyles.None, CultureInfo.InvariantCulture, out var status) && status is >= 400 and <= 599;
+                    if (!isStatus && !RetryConditions.Contains(condition))
+                    {
+                        context.Error($"{path}.retry.on[{i}]", $"'{condition}' is not a retry condition; use an HTTP status 400-599, timeout or connection");
+                    }
+                }
+            }
+
+            for (var i = 0; i < endpoint.Guardrails.Count; i++)
+            {
+                var guardrail = endpoint.Guardrails[i];
+                if (!config.Guardrails.ContainsKey(guardrail))
+                {
+                    context.Error($"{path}.guardrails[{i}]", $"unknown guardrail '{guardrail}'{Suggestions.DidYouMean(guardrail, config.Guardrails.Keys)}; define it under the top-level 'guardrails'");
+                }
+            }
+        }
+    }
+
+    private static void ValidateTargets(ConfigValidationContext context, string path, IReadOnlyList<TargetConfig> targets)
+    {
+        var providers = context.Config.Providers;
+        for (var i = 0; i < targets.Count; i++)
+        {
+            var target = targets[i];
+            if (!providers.ContainsKey(target.Provider))
+            {
+                context.Error($"{path}[{i}].provider", $"unknown provider '{target.Provider}'{Suggestions.DidYouMean(target.Provider, providers.Keys)}; define it under 'providers'");
+            }
+
+            if (string.IsNullOrWhiteSpace(target.Model))
+            {
+                context.Error($"{path}[{i}].model", "the provider's model name must not be empty");
+            }
+
+            if (target.Weight <= 0)
+            {
+                context.Error($"{path}[{i}].weight", $"{target.Weight.ToString(CultureInfo.InvariantCulture)} is not positive; a weight is a share of the traffic, greater than 0");
+            }
+        }
+    }
+}

@@ -1,0 +1,75 @@
+using Microsoft.AspNetCore.Http;
+
+namespace Gateway.Errors;
+
+/// <summary>
+/// Every error the gateway itself produces, in one place. Each is explained in docs/troubleshooting.md
+/// under its code.
+/// </summary>
+internal static class GatewayErrors
+{
+    private const string InvalidRequest = "invalid_request_error";
+    private const string Authentication = "authentication_error";
+    private const string Permission = "permission_error";
+    private const string Upstream = "upstream_error";
+
+    public static GatewayError MissingKey() => new(StatusCodes.Status401Unauthorized, Authentication, "invalid_api_key", null,
+        "No gateway key was provided. Send it as 'Authorization: Bearer <key>' (or in an 'api-key' or 'x-api-key' header).");
+
+    public static GatewayError InvalidKey() => new(StatusCodes.Status401Unauthorized, Authentication, "invalid_api_key", null,
+        "The gateway key provided is not valid.");
+
+    public static GatewayError EndpointNotAllowed(string endpoint) => new(StatusCodes.Status403Forbidden, Permission, "endpoint_not_allowed", "model",
+        $"Your gateway key may not call the endpoint '{endpoint}'.");
+
+    public static GatewayError AdminOnly(string what) => new(StatusCodes.Status403Forbidden, Permission, "admin_key_required", null,
+        $"{what} needs a gateway key with role admin.");
+
+    public static GatewayError EndpointNotFound(string model, IEnumerable<string> available) => new(StatusCodes.Status404NotFound, InvalidRequest, "model_not_found", "model",
+        $"The model '{model}' does not exist or you do not have access to it. Endpoints available to you: {JoinOrNone(available)}.");
+
+    public static GatewayError WrongEndpointKind(string model, string kind, string path) => new(StatusCodes.Status400BadRequest, InvalidRequest, "wrong_endpoint_type", "model",
+        $"'{model}' is a {kind} endpoint; call it at {path}.");
+
+    public static GatewayError InvalidJson(string detail) => new(StatusCodes.Status400BadRequest, InvalidRequest, "invalid_json", null,
+        $"The request body is not valid JSON: {detail}");
+
+    public static GatewayError MissingField(string field) => new(StatusCodes.Status400BadRequest, InvalidRequest, "missing_required_parameter", field,
+        $"Missing required parameter: '{field}'.");
+
+    public static GatewayError InvalidField(string field, string expectation) => new(StatusCodes.Status400BadRequest, InvalidRequest, "invalid_type", field,
+        $"Invalid value for '{field}': {expectation}.");
+
+    public static GatewayError BodyTooLarge(long limit) => new(StatusCodes.Status413PayloadTooLarge, InvalidRequest, "request_too_large", null,
+        $"The request body is larger than this gateway accepts ({limit} bytes; server.max_body_size).");
+
+    public static GatewayError UpstreamUnreachable(string provider, string model, string reason) => new(StatusCodes.Status502BadGateway, Upstream, "upstream_unreachable", null,
+        $"Provider '{provider}' (model '{model}') could not be reached: {reason}");
+
+    public static GatewayError UpstreamTimeout(string provider, string model, TimeSpan timeout) => new(StatusCodes.Status504GatewayTimeout, Upstream, "upstream_timeout", null,
+        $"Provider '{provider}' (model '{model}') did not respond within {Configuration.Model.Durations.Format(timeout)} (endpoint timeout).");
+
+    public static GatewayError UpstreamCredentialsRejected(string provider, int status) => new(StatusCodes.Status502BadGateway, Upstream, "upstream_auth_failed", null,
+        $"Provider '{provider}' rejected the gateway's credentials (HTTP {status}); an admin should check providers.{provider}.api_key.");
+
+    public static GatewayError UpstreamFailed(string provider, int status, string detail) => new(status, Upstream, "upstream_error", null,
+        $"Provider '{provider}' returned HTTP {status}: {detail}");
+
+    public static GatewayError UpstreamProtocol(string provider, string model, string reason) => new(StatusCodes.Status502BadGateway, Upstream, "upstream_protocol_error", null,
+        $"Provider '{provider}' (model '{model}') broke off the response: {reason}");
+
+    public static GatewayError NotFound(string path) => new(StatusCodes.Status404NotFound, InvalidRequest, "unknown_url", null,
+        $"Unknown request URL: {path}. This gateway serves the OpenAI API under /v1 (chat/completions, completions, embeddings, models).");
+
+    public static GatewayError MethodNotAllowed(string method, string path) => new(StatusCodes.Status405MethodNotAllowed, InvalidRequest, "method_not_supported", null,
+        $"{method} is not supported for {path}.");
+
+    public static GatewayError Internal(string traceId) => new(StatusCodes.Status500InternalServerError, "server_error", "internal_error", null,
+        $"The gateway failed unexpectedly; the failure is logged under trace id {traceId}.");
+
+    private static string JoinOrNone(IEnumerable<string> names)
+    {
+        var joined = string.Join(", ", names.Order(StringComparer.Ordinal));
+        return joined.Length == 0 ? "none" : joined;
+    }
+}

@@ -1,0 +1,46 @@
+using Gateway.Api;
+using Gateway.Configuration;
+using Gateway.Providers;
+using Gateway.Providers.Mock;
+using Gateway.Providers.OpenAi;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Gateway.Hosting;
+
+/// <summary>Composition root: one AddXxx per feature, with TryAdd so tests can swap any part.</summary>
+internal static class GatewayServiceCollectionExtensions
+{
+    public static IServiceCollection AddGateway(this IServiceCollection services, ConfigLoadResult initialConfig)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddGatewayConfiguration(initialConfig);
+        services.AddGatewayProviders();
+        services.AddGatewayApi();
+        return services;
+    }
+
+    private static void AddGatewayConfiguration(this IServiceCollection services, ConfigLoadResult initialConfig)
+    {
+        services.AddMetrics();
+        services.TryAddSingleton<ConfigMetrics>();
+        services.TryAddSingleton(sp => ActivatorUtilities.CreateInstance<ConfigStore>(sp, initialConfig));
+        services.AddHostedService<ConfigFileWatcher>();
+    }
+
+    private static void AddGatewayProviders(this IServiceCollection services)
+    {
+        services.AddHttpForwarder();
+        services.TryAddSingleton<UpstreamInvoker>();
+        services.AddSingleton<IProviderFactory, OpenAiProviderFactory>();
+        services.AddSingleton<IProviderFactory, MockProviderFactory>();
+        services.TryAddSingleton<ProviderRegistry>();
+    }
+
+    private static void AddGatewayApi(this IServiceCollection services)
+    {
+        // Random.Shared is thread-safe; tests register a seeded Random to make the split deterministic.
+        services.TryAddSingleton(Random.Shared);
+        services.TryAddSingleton<InferenceHandler>();
+    }
+}

@@ -1,0 +1,3 @@
+using Gateway.Hosting;
+
+return await GatewayCli.RunAsync(args, Console.Out, Console.Error);

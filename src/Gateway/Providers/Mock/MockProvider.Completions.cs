@@ -1,0 +1,102 @@
+using System.Buffers;
+using System.Text.Json;
+using Gateway.Errors;
+using Microsoft.AspNetCore.Http;
+
+namespace Gateway.Providers.Mock;
+
+internal sealed partial class MockProvider
+{
+    private async Task<GatewayError?> CompletionsAsync(HttpContext context, JsonElement request, string model, bool stream, bool includeUsage)
+    {
+        var promptElement = request.GetProperty("prompt");
+        var prompt = promptElement.ValueKind switch
+        {
+            JsonValueKind.String => promptElement.GetString()!,
+            JsonValueKind.Array when promptElement.GetArrayLength() > 0 && promptElement[0].ValueKind == JsonValueKind.String => promptElement[0].GetString()!,
+            JsonValueKind.Array => "",
+            _ => null,
+        };
+        if (prompt is null)
+        {
+            return GatewayErrors.InvalidField("prompt", "expected a string or an array of strings");
+        }
+
+        var promptTokens = MockText.Tokens(prompt);
+        var (words, truncated) = MockText.Limit(MockText.Words(MockText.Reply(model, prompt)), MaxTokens(request) ?? 16);
+        var finishReason = truncated ? "length" : "stop";
+        var id = MockText.Id("cmpl-mock-", prompt);
+        var created = Now;
+
+        if (!stream)
+        {
+            await WriteJsonAsync(context, writer =>
+            {
+                writer.WriteStartObject();
+                WriteChatHeader(writer, id, "text_completion", created, model);
+                writer.WriteStartArray("choices");
+                WriteCompletionChoice(writer, string.Concat(words), finishReason);
+                writer.WriteEndArray();
+                WriteUsage(writer, promptTokens, words.Count);
+                writer.WriteEndObject();
+            });
+            return null;
+        }
+
+        StartEventStream(context);
+        var buffer = new ArrayBufferWriter<byte>(512);
+        for (var i = 0; i < words.Count; i++)
+        {
+            var last = i == words.Count - 1;
+            var word = words[i];
+            await WriteEventAsync(context, buffer, w =>
+            {
+                w.WriteStartObject();
+                WriteChatHeader(w, id, "text_completion", created, model);
+                w.WriteStartArray("choices");
+                WriteCompletionChoice(w, word, last ? finishReason : null);
+                w.WriteEndArray();
+                if (includeUsage)
+                {
+                    w.WriteNull("usage");
+                }
+
+                w.WriteEndObject();
+            });
+        }
+
+        if (includeUsage)
+        {
+            await WriteEventAsync(context, buffer, w =>
+            {
+                w.WriteStartObject();
+                WriteChatHeader(w, id, "text_completion", created, model);
+                w.WriteStartArray("choices");
+                w.WriteEndArray();
+                WriteUsage(w, promptTokens, words.Count);
+                w.WriteEndObject();
+            });
+        }
+
+        await WriteDoneAsync(context);
+        return null;
+    }
+
+    private static void WriteCompletionChoice(Utf8JsonWriter writer, string text, string? finishReason)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("text", text);
+        writer.WriteNumber("index", 0);
+        writer.WriteNull("logprobs");
+        if (finishReason is null)
+        {
+            writer.WriteNull("finish_reason");
+        }
+        else
+        {
+            writer.WriteString("finish_reason", finishReason);
+        }
+
+        writer.WriteEndObject();
+    }
+}

@@ -1,0 +1,72 @@
+using Gateway.Api;
+using Gateway.Errors;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Net.Http.Headers;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Gateway.Providers.OpenAi;
+
+/// <summary>
+/// OpenAI and OpenAI-compatible upstreams: the body is forwarded as bytes with only the model value
+/// spliced, and the response (JSON or SSE) is streamed back by YARP as it arrives.
+/// </summary>
+internal sealed class OpenAiProvider(
+    string name,
+    string baseUrl,
+    OpenAiRequestTransformer transformer,
+    IHttpForwarder forwarder,
+    HttpMessageInvoker invoker,
+    ILogger logger) : IProvider
+{
+    public const string DefaultBaseUrl = "https://api.openai.com/v1";
+
+    public async Task SendAsync(ProviderCall call)
+    {
+        var context = call.HttpContext;
+        var request = context.Request;
+        var parsed = call.Request;
+        var body = new SplicedBodyStream(call.Body.Memory, parsed.ModelTokenStart, parsed.ModelTokenLength, call.Target.ModelToken);
+        request.Body = body;
+        request.ContentLength = body.Length;
+        request.Headers.Remove(HeaderNames.TransferEncoding);
+
+        var error = await forwarder.SendAsync(context, baseUrl, invoker, call.Endpoint.ForwarderConfig, transformer);
+        if (error == ForwarderError.None)
+        {
+            return;
+        }
+
+        var exception = context.GetForwarderErrorFeature()?.Exception;
+        var model = call.Target.Model;
+        GatewayError? gatewayError = error switch
+        {
+            ForwarderError.RequestTimedOut => GatewayErrors.UpstreamTimeout(name, model, call.Endpoint.Config.Timeout),
+            ForwarderError.Request => GatewayErrors.UpstreamUnreachable(name, model, Innermost(exception)),
+            // The client went away: nobody to answer.
+            ForwarderError.RequestCanceled or ForwarderError.RequestBodyClient or ForwarderError.ResponseBodyClient or ForwarderError.UpgradeResponseClient => null,
+            _ => GatewayErrors.UpstreamProtocol(name, model, Innermost(exception)),
+        };
+
+        ProviderLog.UpstreamFailed(logger, name, model, error, context.Response.HasStarted);
+        if (gatewayError is not null && !context.Response.HasStarted)
+        {
+            await ErrorResponseWriter.WriteAsync(context, gatewayError);
+        }
+    }
+
+    private static string Innermost(Exception? exception)
+    {
+        if (exception is null)
+        {
+            return "no detail from the connection";
+        }
+
+        while (exception.InnerException is not null)
+        {
+            exception = exception.InnerException;
+        }
+
+        return exception.Message;
+    }
+}

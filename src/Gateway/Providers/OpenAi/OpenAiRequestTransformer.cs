@@ -1,0 +1,165 @@
+using System.Text;
+using System.Text.Json;
+using Gateway.Api;
+using Gateway.Auth;
+using Gateway.Errors;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Gateway.Providers.OpenAi;
+
+/// <summary>
+/// Shapes the forwarded request for one OpenAI-compatible provider: its URL and credentials instead of
+/// the caller's, everything else untouched. On an upstream error it makes sure the client still gets
+/// OpenAI's error shape, and never the provider's credentials.
+/// </summary>
+internal sealed class OpenAiRequestTransformer : HttpTransformer
+{
+    private const int MaxErrorBodyBytes = 64 * 1024;
+    private static readonly string[] DroppedRequestHeaders = [.. GatewayKeyAuthenticator.CredentialHeaders, HeaderNames.Cookie, HeaderNames.AcceptEncoding];
+
+    private readonly string _providerName;
+    private readonly string _baseUrl;
+    private readonly string? _authorization;
+    private readonly string? _apiKey;
+    private readonly IReadOnlyDictionary<string, string> _headers;
+
+    public OpenAiRequestTransformer(string providerName, string baseUrl, string? apiKey, IReadOnlyDictionary<string, string> headers)
+    {
+        _providerName = providerName;
+        _baseUrl = baseUrl.TrimEnd('/');
+        _apiKey = string.IsNullOrEmpty(apiKey) ? null : apiKey;
+        _authorization = _apiKey is null ? null : "Bearer " + _apiKey;
+        _headers = headers;
+    }
+
+    public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+    {
+        await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
+        foreach (var header in DroppedRequestHeaders)
+        {
+            proxyRequest.Headers.Remove(header);
+        }
+
+        if (_authorization is not null)
+        {
+            proxyRequest.Headers.TryAddWithoutValidation(HeaderNames.Authorization, _authorization);
+        }
+
+        foreach (var (name, value) in _headers)
+        {
+            proxyRequest.Headers.Remove(name);
+            proxyRequest.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        // /v1/chat/completions on the gateway → {base_url}/chat/completions on the provider.
+        var operation = httpContext.Request.Path.Value.AsSpan(InferencePaths.Prefix.Length);
+        proxyRequest.RequestUri = new Uri(string.Concat(_baseUrl, operation, httpContext.Request.QueryString.Value));
+    }
+
+    public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+    {
+        var copyBody = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
+        if (proxyResponse is null || (int)proxyResponse.StatusCode < 400)
+        {
+            return copyBody;
+        }
+
+        var status = (int)proxyResponse.StatusCode;
+        if (status is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden)
+        {
+            // The provider refused *our* credentials: not the caller's fault, and its message may quote our key.
+            await ErrorResponseWriter.WriteAsync(httpContext, GatewayErrors.UpstreamCredentialsRejected(_providerName, status));
+            return false;
+        }
+
+        var body = await ReadBoundedAsync(proxyResponse.Content, cancellationToken);
+        var retryAfter = httpContext.Response.Headers.RetryAfter;
+        var scrubbed = Scrub(body);
+        if (IsOpenAiError(scrubbed))
+        {
+            httpContext.Response.ContentLength = scrubbed.Length;
+            httpContext.Response.Headers.ContentType = "application/json";
+            await httpContext.Response.Body.WriteAsync(scrubbed, cancellationToken);
+            return false;
+        }
+
+        var error = GatewayErrors.UpstreamFailed(_providerName, status, Summarize(scrubbed));
+        await ErrorResponseWriter.WriteAsync(httpContext, retryAfter.Count == 0 ? error : error with { Headers = [new(HeaderNames.RetryAfter, retryAfter.ToString())] });
+        return false;
+    }
+
+    private static async Task<byte[]> ReadBoundedAsync(HttpContent content, CancellationToken cancellationToken)
+    {
+        await using var stream = await content.ReadAsStreamAsync(cancellationToken);
+        var buffer = new byte[MaxErrorBodyBytes];
+        var length = 0;
+        int read;
+        while (length < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
+        {
+            length += read;
+        }
+
+        return buffer[..length];
+    }
+
+    private byte[] Scrub(byte[] body)
+    {
+        if (_apiKey is null)
+        {
+            return body;
+        }
+
+        var text = Encoding.UTF8.GetString(body);
+        return text.Contains(_apiKey, StringComparison.Ordinal)
+            ? Encoding.UTF8.GetBytes(text.Replace(_apiKey, "[redacted]", StringComparison.Ordinal))
+            : body;
+    }
+
+    private static bool IsOpenAiError(byte[] body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("error", out var error)
+                && error.ValueKind == JsonValueKind.Object
+                && error.TryGetProperty("message", out var message)
+                && message.ValueKind == JsonValueKind.String;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A short, single-line account of a non-OpenAI error body: its "error"/"message" if JSON, else its text.</summary>
+    private static string Summarize(byte[] body)
+    {
+        var text = Encoding.UTF8.GetString(body).Trim();
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            var root = document.RootElement;
+            if (root.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var name in (ReadOnlySpan<string>)["error", "message", "detail"])
+                {
+                    if (root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String)
+                    {
+                        text = value.GetString()!;
+                        break;
+                    }
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON: the text itself is the message.
+        }
+
+        text = text.ReplaceLineEndings(" ");
+        return text.Length == 0 ? "(empty body)" : text.Length > 500 ? text[..500] + "…" : text;
+    }
+}

@@ -1,0 +1,29 @@
+using System.Text;
+using System.Text.Json;
+using Gateway.Providers;
+
+namespace Gateway.Routing;
+
+/// <summary>One provider model an endpoint can send to, resolved against the providers of one config revision.</summary>
+internal sealed class RouteTarget
+{
+    public RouteTarget(string providerName, IProvider provider, string model, double weight)
+    {
+        ProviderName = providerName;
+        Provider = provider;
+        Model = model;
+        Weight = weight;
+        ModelToken = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(model));
+    }
+
+    public string ProviderName { get; }
+
+    public IProvider Provider { get; }
+
+    public string Model { get; }
+
+    public double Weight { get; }
+
+    /// <summary>The model as a JSON string token, quotes included, ready to splice into a body.</summary>
+    public ReadOnlyMemory<byte> ModelToken { get; }
+}

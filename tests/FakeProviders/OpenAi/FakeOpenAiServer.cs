@@ -1,0 +1,131 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace FakeProviders.OpenAi;
+
+/// <summary>
+/// A fake of api.openai.com's /v1 surface (chat completions, completions, embeddings, models) that speaks
+/// the real wire format: Bearer auth with OpenAI's own 401 bodies, OpenAI's validation errors, stream
+/// chunks in OpenAI's order (role chunk, content chunks, finish chunk, usage chunk, [DONE]). Tests queue
+/// <see cref="Fault"/>s to make it fail the way real providers do.
+/// </summary>
+public sealed partial class FakeOpenAiServer : IAsyncDisposable
+{
+    public const string DefaultApiKey = "sk-fake-upstream-0123456789abcdef";
+
+    private readonly ConcurrentQueue<Fault> _faults = new();
+    private WebApplication? _app;
+
+    private FakeOpenAiServer(string apiKey) => ApiKey = apiKey;
+
+    public string ApiKey { get; }
+
+    /// <summary>The API root to configure as base_url, such as http://127.0.0.1:5123/v1.</summary>
+    public Uri BaseUrl { get; private set; } = null!;
+
+    public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
+
+    /// <summary>What the assistant answers; streamed word by word.</summary>
+    public string ReplyText { get; set; } = "Hello from the fake OpenAI upstream. How can I help you today?";
+
+    /// <summary>Models this account may use; others get OpenAI's 404 model_not_found.</summary>
+    public ISet<string> Models { get; } = new HashSet<string>(StringComparer.Ordinal) { "gpt-4o-mini", "gpt-4o", "gpt-3.5-turbo-instruct", "text-embedding-3-small" };
+
+    public static async Task<FakeOpenAiServer> StartAsync(string apiKey = DefaultApiKey)
+    {
+        var server = new FakeOpenAiServer(apiKey);
+        var (app, root) = await FakeServerHost.StartAsync(server.Map);
+        server._app = app;
+        server.BaseUrl = new Uri(root, "/v1");
+        return server;
+    }
+
+    /// <summary>The next request suffers this fault (faults queue up, one request each).</summary>
+    public void Enqueue(Fault fault) => _faults.Enqueue(fault);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+
+    private void Map(WebApplication app)
+    {
+        app.MapPost("/v1/chat/completions", context => ServeAsync(context, ChatAsync));
+        app.MapPost("/v1/completions", context => ServeAsync(context, CompletionsAsync));
+        app.MapPost("/v1/embeddings", context => ServeAsync(context, EmbeddingsAsync));
+        app.MapGet("/v1/models", context => ServeAsync(context, ModelsAsync));
+    }
+
+    private async Task ServeAsync(HttpContext context, Func<HttpContext, RecordedRequest, Fault?, Task> handler)
+    {
+        using var reader = new StreamReader(context.Request.Body);
+        var body = await reader.ReadToEndAsync(context.RequestAborted);
+        var headers = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
+        var recorded = new RecordedRequest(context.Request.Method, context.Request.Path, context.Request.QueryString.Value ?? "", headers, body);
+        Requests.Enqueue(recorded);
+        using var onAbort = context.RequestAborted.Register(recorded.MarkAborted);
+
+        context.Response.Headers["x-request-id"] = "req_" + Guid.NewGuid().ToString("N");
+        context.Response.Headers["openai-version"] = "2020-10-01";
+        context.Response.Headers["openai-processing-ms"] = "12";
+
+        var authorization = recorded.Header("authorization");
+        if (authorization is null || !authorization.StartsWith("Bearer ", StringComparison.Ordinal))
+        {
+            await WriteJsonAsync(context, 401, OpenAiErrors.MissingKey());
+            return;
+        }
+
+        var presented = authorization["Bearer ".Length..];
+        if (presented != ApiKey)
+        {
+            await WriteJsonAsync(context, 401, OpenAiErrors.IncorrectKey(presented));
+            return;
+        }
+
+        _faults.TryDequeue(out var fault);
+        switch (fault)
+        {
+            case Fault.Status status:
+                foreach (var (name, value) in status.Headers ?? new Dictionary<string, string>())
+                {
+                    context.Response.Headers[name] = value;
+                }
+
+                context.Response.StatusCode = status.Code;
+                context.Response.ContentType = status.ContentType;
+                await context.Response.WriteAsync(status.Body ?? OpenAiErrors.ForStatus(status.Code));
+                return;
+            case Fault.Delay delay:
+                await Task.Delay(delay.Duration, context.RequestAborted);
+                break;
+            case Fault.Hang:
+                await Task.Delay(Timeout.Infinite, context.RequestAborted);
+                return;
+            case Fault.Reset:
+                context.Abort();
+                return;
+        }
+
+        try
+        {
+            await handler(context, recorded, fault);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The gateway went away mid-response; recorded.Aborted tells the test.
+        }
+    }
+
+    private static async Task WriteJsonAsync(HttpContext context, int status, string json)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(json, context.RequestAborted);
+    }
+}
