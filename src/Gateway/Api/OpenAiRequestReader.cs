@@ -34,11 +34,12 @@ internal static class OpenAiRequestReader
     {
         parsed = default;
         var reader = new Utf8JsonReader(body, Options);
-        if (!reader.Read())
+        if (body.Trim(" \t\r\n"u8).IsEmpty)
         {
             return GatewayErrors.InvalidJson("the body is empty; send a JSON object.");
         }
 
+        reader.Read();
         if (reader.TokenType != JsonTokenType.StartObject)
         {
             return GatewayErrors.InvalidJson("the body must be a JSON object.");

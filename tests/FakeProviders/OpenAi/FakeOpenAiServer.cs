@@ -68,7 +68,6 @@ public sealed partial class FakeOpenAiServer : IAsyncDisposable
         var headers = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
         var recorded = new RecordedRequest(context.Request.Method, context.Request.Path, context.Request.QueryString.Value ?? "", headers, body);
         Requests.Enqueue(recorded);
-        using var onAbort = context.RequestAborted.Register(recorded.MarkAborted);
 
         context.Response.Headers["x-request-id"] = "req_" + Guid.NewGuid().ToString("N");
         context.Response.Headers["openai-version"] = "2020-10-01";
@@ -105,7 +104,7 @@ public sealed partial class FakeOpenAiServer : IAsyncDisposable
                 await Task.Delay(delay.Duration, context.RequestAborted);
                 break;
             case Fault.Hang:
-                await Task.Delay(Timeout.Infinite, context.RequestAborted);
+                await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => recorded.MarkAborted(), TaskScheduler.Default);
                 return;
             case Fault.Reset:
                 context.Abort();
@@ -118,7 +117,8 @@ public sealed partial class FakeOpenAiServer : IAsyncDisposable
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
-            // The gateway went away mid-response; recorded.Aborted tells the test.
+            // The caller went away mid-response; recorded.Aborted tells the test.
+            recorded.MarkAborted();
         }
     }
 

@@ -1,4 +1,5 @@
 using System.ClientModel;
+using System.ClientModel.Primitives;
 using Gateway.Configuration;
 using Gateway.Hosting;
 using Gateway.Providers;
@@ -52,7 +53,8 @@ internal sealed class GatewayHost : IAsyncDisposable
         return new GatewayHost(app, directory, path, new Uri(address));
     }
 
-    public OpenAIClientOptions SdkOptions() => new() { Endpoint = ApiBase, NetworkTimeout = Bound };
+    /// <summary>SDK options for this gateway; the SDK's own retries are off so each test sees exactly one attempt.</summary>
+    public OpenAIClientOptions SdkOptions() => new() { Endpoint = ApiBase, NetworkTimeout = Bound, RetryPolicy = new ClientRetryPolicy(maxRetries: 0) };
 
     public OpenAIClient Sdk(string key = "no-key-needed") => new(new ApiKeyCredential(key), SdkOptions());
 
