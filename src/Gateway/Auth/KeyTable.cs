@@ -24,6 +24,7 @@ internal sealed class KeyTable
     public static KeyTable Create(IReadOnlyList<KeyConfig> keys)
     {
         var entries = new Dictionary<string, Entry>(StringComparer.Ordinal);
+        // Runs only on validated configs, where every key is present and well-formed.
         foreach (var key in keys)
         {
             var hash = key.Key.StartsWith(KeyRule.HashPrefix, StringComparison.Ordinal)

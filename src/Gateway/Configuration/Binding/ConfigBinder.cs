@@ -26,9 +26,12 @@ internal sealed class ConfigBinder(Func<string, string?> environment)
         public static Traits None => default;
     }
 
-    private object? BindValue(YamlNode node, Type type, string path, Traits traits)
+    private object? BindValue(YamlNode node, Type type, string path, Traits traits) => BindValue(node, type, path, traits, keyPosition: null);
+
+    /// <param name="keyPosition">Where the key of this value was written: errors about a whole section point there, errors about a scalar at the value.</param>
+    private object? BindValue(YamlNode node, Type type, string path, Traits traits, SourcePosition? keyPosition)
     {
-        SourceMap.Add(path, node.Position);
+        SourceMap.Add(path, node is YamlScalar ? node.Position : keyPosition ?? node.Position);
         var underlying = Nullable.GetUnderlyingType(type) ?? type;
 
         if (node is YamlScalar { IsNull: true })
@@ -88,8 +91,7 @@ internal sealed class ConfigBinder(Func<string, string?> environment)
             }
 
             present.Add(key.Value);
-            SourceMap.Add(childPath, key.Position);
-            var bound = BindValue(value, property.Property.PropertyType, childPath, new Traits(property.Secret is not null, property.IsNullable, property.AllowedValues));
+            var bound = BindValue(value, property.Property.PropertyType, childPath, new Traits(property.Secret is not null, property.IsNullable, property.AllowedValues), key.Position);
             if (bound is not null || property.IsNullable)
             {
                 property.Property.SetValue(instance, bound);
@@ -140,8 +142,7 @@ internal sealed class ConfigBinder(Func<string, string?> environment)
         foreach (var entry in mapping.Entries)
         {
             var childPath = Join(path, entry.Key.Value);
-            SourceMap.Add(childPath, entry.Key.Position);
-            var value = BindValue(entry.Value, valueType, childPath, Traits.None with { Secret = secret });
+            var value = BindValue(entry.Value, valueType, childPath, Traits.None with { Secret = secret }, entry.Key.Position);
             if (value is not null)
             {
                 dictionary[entry.Key.Value] = value;

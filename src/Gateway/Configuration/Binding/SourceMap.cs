@@ -9,6 +9,9 @@ internal sealed class SourceMap
 
     public void Add(string path, SourcePosition position) => _positions.TryAdd(path, position);
 
+    /// <summary>Whether the file wrote this exact key (as opposed to the config taking a default).</summary>
+    public bool Contains(string path) => _positions.ContainsKey(path);
+
     /// <summary>The position of the path, or of its nearest written ancestor when the key is absent.</summary>
     public SourcePosition Find(string path)
     {

@@ -24,7 +24,14 @@ internal static class Suggestions
         }
 
         var allowed = Math.Max(2, input.Length / 3);
-        return bestDistance <= allowed ? best : null;
+        if (bestDistance <= allowed)
+        {
+            return best;
+        }
+
+        // A truncated or extended name ("max_body" for "max_body_size", "PHONE_NUMBER" for "PHONE").
+        return candidates.FirstOrDefault(c => c.Length >= 3 && input.Length >= 3
+            && (c.StartsWith(input, StringComparison.OrdinalIgnoreCase) || input.StartsWith(c, StringComparison.OrdinalIgnoreCase)));
     }
 
     // Optimal string alignment distance: Levenshtein plus adjacent transpositions ("tiemout").

@@ -15,6 +15,9 @@ internal sealed class ConfigValidationContext(GatewayConfig config, SourceMap so
 
     public IReadOnlyList<ConfigError> Errors => _errors;
 
+    /// <summary>Whether the file wrote this key; a written value that failed to bind is already reported.</summary>
+    public bool IsWritten(string path) => sourceMap.Contains(path);
+
     public void Error(string path, string message) => _errors.Add(new ConfigError(sourceMap.Find(path), path, message));
 }
 

@@ -62,6 +62,11 @@ internal sealed class EndpointRule : IConfigRule
         for (var i = 0; i < targets.Count; i++)
         {
             var target = targets[i];
+            if (target.Provider is null || target.Model is null)
+            {
+                continue; // reported by the binder as a missing required key
+            }
+
             if (!providers.ContainsKey(target.Provider))
             {
                 context.Error($"{path}[{i}].provider", $"unknown provider '{target.Provider}'{Suggestions.DidYouMean(target.Provider, providers.Keys)}; define it under 'providers'");

@@ -29,6 +29,11 @@ internal sealed class GuardrailRule : IConfigRule
             for (var i = 0; i < guardrail.Patterns.Count; i++)
             {
                 var pattern = guardrail.Patterns[i];
+                if (pattern.Regex is null)
+                {
+                    continue; // missing: reported by the binder
+                }
+
                 try
                 {
                     _ = new Regex(pattern.Regex, RegexOptions.None, TimeSpan.FromSeconds(1));

@@ -20,7 +20,11 @@ internal sealed class KeyRule : IConfigRule
             var path = $"keys[{i}]";
             // Messages never quote the key: it is a credential.
             string? hash = null;
-            if (key.Key.StartsWith(HashPrefix, StringComparison.Ordinal))
+            if (key.Key is null)
+            {
+                // Missing or unreadable: already reported by the binder.
+            }
+            else if (key.Key.StartsWith(HashPrefix, StringComparison.Ordinal))
             {
                 var hex = key.Key[HashPrefix.Length..];
                 if (hex.Length != 64 || !hex.All(char.IsAsciiHexDigit))
@@ -51,7 +55,7 @@ internal sealed class KeyRule : IConfigRule
                 context.Error($"{path}.name", $"the name '{key.Name}' is already used by keys[{names[key.Name]}]");
             }
 
-            if (string.IsNullOrWhiteSpace(key.User))
+            if (key.User is not null && key.User.Trim().Length == 0)
             {
                 context.Error($"{path}.user", "the user must not be empty");
             }

@@ -9,6 +9,11 @@ internal sealed class ProviderRule : IConfigRule
         foreach (var (name, provider) in context.Config.Providers)
         {
             var path = $"providers.{name}";
+            if (provider.Type is null)
+            {
+                continue; // missing: reported by the binder
+            }
+
             if (!context.ProviderTypes.Contains(provider.Type))
             {
                 context.Error($"{path}.type", $"unknown provider type '{provider.Type}'{Suggestions.DidYouMean(provider.Type, context.ProviderTypes)}; known types: {string.Join(", ", context.ProviderTypes.Order(StringComparer.Ordinal))}");
@@ -33,7 +38,7 @@ internal sealed class ProviderRule : IConfigRule
                 context.Error(path, "missing required key 'base_url' (the server's OpenAI-compatible API root, such as http://127.0.0.1:11434/v1)");
             }
 
-            if (provider.Type == "openai" && string.IsNullOrEmpty(provider.ApiKey))
+            if (provider.Type == "openai" && string.IsNullOrEmpty(provider.ApiKey) && !context.IsWritten($"{path}.api_key"))
             {
                 context.Error(path, "missing required key 'api_key' (write api_key: ${OPENAI_API_KEY})");
             }

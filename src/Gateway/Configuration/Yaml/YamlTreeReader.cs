@@ -34,6 +34,13 @@ internal static class YamlTreeReader
             errors.Add(new ConfigError(ToPosition(ex.Start), "", "YAML syntax error: " + FirstSentence(ex.Message)));
             return null;
         }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner throws this (not a YamlException) on some unterminated flow collections.
+            var at = parser.Current is { } last ? ToPosition(last.Start) : new SourcePosition(1, 1);
+            errors.Add(new ConfigError(at, "", "YAML syntax error: the text after this point cannot be read; is a '[' or '{' left unclosed?"));
+            return null;
+        }
     }
 
     private static YamlNode ReadNode(IParser parser, Dictionary<string, YamlNode> anchors, ICollection<ConfigError> errors)
