@@ -77,15 +77,7 @@ public sealed class FakeOpenAiServerTests : IAsyncLifetime
     {
         _fake.Enqueue(new Fault.StreamGate(new TaskCompletionSource()));
         using var client = new HttpClient();
-        using var response = await client.SendAsync(Http.Post(_fake.BaseUrl + "/chat/completions", Http.Chat("gpt-4o-mini", stream: true), _fake.ApiKey), HttpCompletionOption.ResponseHeadersRead);
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-        await reader.ReadLineAsync().WaitAsync(GatewayHost.Bound);
-
-        // The caller gives up: cancelling a read in flight closes its connection, as an abandoned SDK call does.
-        using var giveUp = new CancellationTokenSource();
-        var reading = reader.ReadToEndAsync(giveUp.Token);
-        await giveUp.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => reading);
+        await Http.AbandonStreamAfterFirstLineAsync(client, Http.Post(_fake.BaseUrl + "/chat/completions", Http.Chat("gpt-4o-mini", stream: true), _fake.ApiKey));
 
         await Assert.Single(_fake.Requests).Aborted.WaitAsync(GatewayHost.Bound);
     }

@@ -4,26 +4,16 @@ using Gateway.Tests.Support;
 namespace Gateway.Tests.Functional;
 
 /// <summary>Every failure reaches the client as OpenAI's error JSON with the right status, never a stack trace or a hang.</summary>
-public sealed class ErrorResponseTests : IAsyncLifetime
+public sealed class ErrorResponseTests : UpstreamGatewayTest
 {
-    private FakeOpenAiServer _upstream = null!;
-    private GatewayHost _gateway = null!;
+    private protected override string Timeout => "1s";
 
-    public async Task InitializeAsync()
-    {
-        _upstream = await FakeOpenAiServer.StartAsync();
-        _gateway = await GatewayHost.StartAsync(TestConfigs.WithUpstream(_upstream.BaseUrl, _upstream.ApiKey, timeout: "1s", maxBodySize: "64KB"));
-    }
+    private protected override string MaxBodySize => "64KB";
 
-    public async Task DisposeAsync()
-    {
-        await _gateway.DisposeAsync();
-        await _upstream.DisposeAsync();
-    }
 
     private async Task<(int Status, string Message, string Type, string? Code, string? Param, HttpResponseMessage Response)> SendAsync(HttpRequestMessage request)
     {
-        var response = await _gateway.Client.SendAsync(request);
+        var response = await Gateway.Client.SendAsync(request);
         var (message, type, code, param) = await Http.ReadErrorAsync(response);
         return ((int)response.StatusCode, message, type, code, param, response);
     }
@@ -45,7 +35,7 @@ public sealed class ErrorResponseTests : IAsyncLifetime
 
         Assert.Equal(401, error.Status);
         Assert.Equal("The gateway key provided is not valid.", error.Message);
-        Assert.Empty(_upstream.Requests);
+        Assert.Empty(Upstream.Requests);
     }
 
     [Fact]
@@ -97,7 +87,7 @@ public sealed class ErrorResponseTests : IAsyncLifetime
         Assert.Equal("invalid_request_error", error.Type);
         Assert.Equal(message, error.Message);
         Assert.Equal(param, error.Param);
-        Assert.Empty(_upstream.Requests);
+        Assert.Empty(Upstream.Requests);
     }
 
     [Fact]
@@ -109,7 +99,7 @@ public sealed class ErrorResponseTests : IAsyncLifetime
 
         Assert.Equal(413, error.Status);
         Assert.Equal("request_too_large", error.Code);
-        Assert.Empty(_upstream.Requests);
+        Assert.Empty(Upstream.Requests);
     }
 
     [Fact]
@@ -124,7 +114,7 @@ public sealed class ErrorResponseTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Unreachable_upstream_is_502_naming_the_provider()
+    public async Task UnreachableUpstream_is_502_naming_the_provider()
     {
         await using var gateway = await GatewayHost.StartAsync(TestConfigs.WithUpstream(new Uri("http://127.0.0.1:1/v1"), "sk-unused-key-123456"));
 
@@ -139,7 +129,7 @@ public sealed class ErrorResponseTests : IAsyncLifetime
     [Fact]
     public async Task Upstream_dropping_the_connection_is_502()
     {
-        _upstream.Enqueue(new Fault.Reset());
+        Upstream.Enqueue(new Fault.Reset());
 
         var error = await SendAsync(Http.Post("/v1/chat/completions", Http.Chat("chat"), TestConfigs.AliceKey));
 
@@ -150,20 +140,20 @@ public sealed class ErrorResponseTests : IAsyncLifetime
     [Fact]
     public async Task Upstream_that_never_answers_is_504_after_the_endpoint_timeout()
     {
-        _upstream.Enqueue(new Fault.Hang());
+        Upstream.Enqueue(new Fault.Hang());
 
         var error = await SendAsync(Http.Post("/v1/chat/completions", Http.Chat("chat"), TestConfigs.AliceKey));
 
         Assert.Equal(504, error.Status);
         Assert.Equal("upstream_timeout", error.Code);
         Assert.Equal("Provider 'upstream' (model 'gpt-4o-mini') did not respond within 1s (endpoint timeout).", error.Message);
-        await Assert.Single(_upstream.Requests).Aborted.WaitAsync(GatewayHost.Bound);
+        await Assert.Single(Upstream.Requests).Aborted.WaitAsync(GatewayHost.Bound);
     }
 
     [Fact]
     public async Task Upstream_429_passes_through_with_its_message_and_retry_after()
     {
-        _upstream.Enqueue(new Fault.Status(429, Headers: new Dictionary<string, string> { ["retry-after"] = "7", ["x-ratelimit-remaining-requests"] = "0" }));
+        Upstream.Enqueue(new Fault.Status(429, Headers: new Dictionary<string, string> { ["retry-after"] = "7", ["x-ratelimit-remaining-requests"] = "0" }));
 
         var error = await SendAsync(Http.Post("/v1/chat/completions", Http.Chat("chat"), TestConfigs.AliceKey));
 
@@ -177,7 +167,7 @@ public sealed class ErrorResponseTests : IAsyncLifetime
     [Fact]
     public async Task Upstream_error_that_is_not_openai_shaped_is_wrapped_with_its_status_and_text()
     {
-        _upstream.Enqueue(new Fault.Status(503, "<html><body>upstream overloaded</body></html>", "text/html"));
+        Upstream.Enqueue(new Fault.Status(503, "<html><body>upstream overloaded</body></html>", "text/html"));
 
         var error = await SendAsync(Http.Post("/v1/chat/completions", Http.Chat("chat"), TestConfigs.AliceKey));
 
@@ -187,7 +177,7 @@ public sealed class ErrorResponseTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Upstream_rejecting_the_gateways_credentials_is_502_and_never_shows_the_provider_key()
+    public async Task Upstream_rejecting_theGateways_credentials_is_502_and_never_shows_the_provider_key()
     {
         await using var upstream = await FakeOpenAiServer.StartAsync("sk-the-real-key-000000000");
         await using var gateway = await GatewayHost.StartAsync(TestConfigs.WithUpstream(upstream.BaseUrl, "sk-a-stale-key-1111111111"));

@@ -10,41 +10,27 @@ using ChatFinishReason = OpenAI.Chat.ChatFinishReason;
 namespace Gateway.Tests.Functional;
 
 /// <summary>Stock OpenAI SDK and Microsoft.Extensions.AI clients, through the gateway, to an OpenAI-compatible upstream.</summary>
-public sealed class OpenAiUpstreamTests : IAsyncLifetime
+public sealed class OpenAiUpstreamTests : UpstreamGatewayTest
 {
-    private FakeOpenAiServer _upstream = null!;
-    private GatewayHost _gateway = null!;
-
-    public async Task InitializeAsync()
-    {
-        _upstream = await FakeOpenAiServer.StartAsync();
-        _gateway = await GatewayHost.StartAsync(TestConfigs.WithUpstream(_upstream.BaseUrl, _upstream.ApiKey));
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _gateway.DisposeAsync();
-        await _upstream.DisposeAsync();
-    }
 
     [Fact]
-    public async Task Sdk_chat_gets_the_upstream_answer_with_the_endpoint_rewritten_to_the_target_model()
+    public async Task Sdk_chat_gets_theUpstream_answer_with_the_endpoint_rewritten_to_the_target_model()
     {
-        var chat = _gateway.Sdk(TestConfigs.AliceKey).GetChatClient("chat");
+        var chat = Gateway.Sdk(TestConfigs.AliceKey).GetChatClient("chat");
 
         ChatCompletion completion = await chat.CompleteChatAsync([new UserChatMessage("Say hello")]);
 
-        Assert.Equal(_upstream.ReplyText, completion.Content[0].Text);
+        Assert.Equal(Upstream.ReplyText, completion.Content[0].Text);
         Assert.Equal("gpt-4o-mini", completion.Model);
         Assert.Equal(ChatFinishReason.Stop, completion.FinishReason);
         Assert.True(completion.Usage.InputTokenCount > 0);
-        var sent = Assert.Single(_upstream.Requests);
+        var sent = Assert.Single(Upstream.Requests);
         Assert.Equal("/v1/chat/completions", sent.Path);
         Assert.Equal("gpt-4o-mini", JsonDocument.Parse(sent.Body).RootElement.GetProperty("model").GetString());
     }
 
     [Fact]
-    public async Task Upstream_sees_the_provider_key_and_never_the_callers_gateway_key()
+    public async Task Upstream_sees_the_provider_key_and_never_the_callersGateway_key()
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
         {
@@ -54,11 +40,11 @@ public sealed class OpenAiUpstreamTests : IAsyncLifetime
         request.Headers.Add("api-key", TestConfigs.AliceKey);
         request.Headers.Add("OpenAI-Organization", "org-passes-through");
 
-        using var response = await _gateway.Client.SendAsync(request);
+        using var response = await Gateway.Client.SendAsync(request);
 
         Assert.Equal(200, (int)response.StatusCode);
-        var sent = Assert.Single(_upstream.Requests);
-        Assert.Equal($"Bearer {_upstream.ApiKey}", sent.Header("authorization"));
+        var sent = Assert.Single(Upstream.Requests);
+        Assert.Equal($"Bearer {Upstream.ApiKey}", sent.Header("authorization"));
         Assert.Null(sent.Header("x-api-key"));
         Assert.Null(sent.Header("api-key"));
         Assert.Equal("org-passes-through", sent.Header("openai-organization"));
@@ -66,22 +52,22 @@ public sealed class OpenAiUpstreamTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Unknown_request_fields_reach_the_upstream_byte_for_byte_apart_from_the_model()
+    public async Task Unknown_request_fields_reach_theUpstream_byte_for_byte_apart_from_the_model()
     {
         const string body = """{"messages":[{"role":"user","content":"caf\u00e9 \"quoted\""}],"model":"chat","x_vendor":{"deep":[1,2.50,{"a":null}]},"temperature":0.20}""";
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(body, null, "application/json") };
         request.Headers.Authorization = new("Bearer", TestConfigs.AliceKey);
 
-        using var response = await _gateway.Client.SendAsync(request);
+        using var response = await Gateway.Client.SendAsync(request);
 
         Assert.Equal(200, (int)response.StatusCode);
-        Assert.Equal(body.Replace("\"model\":\"chat\"", "\"model\":\"gpt-4o-mini\"", StringComparison.Ordinal), Assert.Single(_upstream.Requests).Body);
+        Assert.Equal(body.Replace("\"model\":\"chat\"", "\"model\":\"gpt-4o-mini\"", StringComparison.Ordinal), Assert.Single(Upstream.Requests).Body);
     }
 
     [Fact]
     public async Task Sdk_streaming_chat_receives_every_chunk_and_the_usage_chunk()
     {
-        var chat = _gateway.Sdk(TestConfigs.AliceKey).GetChatClient("chat");
+        var chat = Gateway.Sdk(TestConfigs.AliceKey).GetChatClient("chat");
         var text = new System.Text.StringBuilder();
         ChatTokenUsage? usage = null;
         ChatFinishReason? finish = null;
@@ -97,29 +83,29 @@ public sealed class OpenAiUpstreamTests : IAsyncLifetime
             finish ??= update.FinishReason;
         }
 
-        Assert.Equal(_upstream.ReplyText, text.ToString());
+        Assert.Equal(Upstream.ReplyText, text.ToString());
         Assert.Equal(ChatFinishReason.Stop, finish);
         Assert.NotNull(usage);
         Assert.True(usage.OutputTokenCount > 0);
-        Assert.True(JsonDocument.Parse(Assert.Single(_upstream.Requests).Body).RootElement.GetProperty("stream_options").GetProperty("include_usage").GetBoolean());
+        Assert.True(JsonDocument.Parse(Assert.Single(Upstream.Requests).Body).RootElement.GetProperty("stream_options").GetProperty("include_usage").GetBoolean());
     }
 
     [Fact]
-    public async Task Sdk_embeddings_round_trip_through_the_gateway()
+    public async Task Sdk_embeddings_round_trip_through_theGateway()
     {
-        var embeddings = _gateway.Sdk(TestConfigs.AliceKey).GetEmbeddingClient("embed");
+        var embeddings = Gateway.Sdk(TestConfigs.AliceKey).GetEmbeddingClient("embed");
 
         var result = await embeddings.GenerateEmbeddingsAsync(["first", "second"], new OpenAI.Embeddings.EmbeddingGenerationOptions { Dimensions = 16 });
 
         Assert.Equal(2, result.Value.Count);
         Assert.Equal(16, result.Value[0].ToFloats().Length);
-        Assert.Equal("text-embedding-3-small", JsonDocument.Parse(Assert.Single(_upstream.Requests).Body).RootElement.GetProperty("model").GetString());
+        Assert.Equal("text-embedding-3-small", JsonDocument.Parse(Assert.Single(Upstream.Requests).Body).RootElement.GetProperty("model").GetString());
     }
 
     [Fact]
-    public async Task Chat_client_from_Microsoft_Extensions_AI_chats_and_streams_through_the_gateway()
+    public async Task Chat_client_from_Microsoft_Extensions_AI_chats_and_streams_through_theGateway()
     {
-        IChatClient client = _gateway.Sdk(TestConfigs.AliceKey).GetChatClient("chat").AsIChatClient();
+        IChatClient client = Gateway.Sdk(TestConfigs.AliceKey).GetChatClient("chat").AsIChatClient();
 
         var response = await client.GetResponseAsync("Hello?");
         var streamed = new System.Text.StringBuilder();
@@ -128,15 +114,15 @@ public sealed class OpenAiUpstreamTests : IAsyncLifetime
             streamed.Append(update.Text);
         }
 
-        Assert.Equal(_upstream.ReplyText, response.Text);
-        Assert.Equal(_upstream.ReplyText, streamed.ToString());
-        Assert.Equal(2, _upstream.Requests.Count);
+        Assert.Equal(Upstream.ReplyText, response.Text);
+        Assert.Equal(Upstream.ReplyText, streamed.ToString());
+        Assert.Equal(2, Upstream.Requests.Count);
     }
 
     [Fact]
-    public async Task Embedding_generator_from_Microsoft_Extensions_AI_embeds_through_the_gateway()
+    public async Task Embedding_generator_from_Microsoft_Extensions_AI_embeds_through_theGateway()
     {
-        IEmbeddingGenerator<string, Embedding<float>> generator = _gateway.Sdk(TestConfigs.AliceKey).GetEmbeddingClient("embed").AsIEmbeddingGenerator();
+        IEmbeddingGenerator<string, Embedding<float>> generator = Gateway.Sdk(TestConfigs.AliceKey).GetEmbeddingClient("embed").AsIEmbeddingGenerator();
 
         var vectors = await generator.GenerateAsync(["one"]);
 
@@ -144,7 +130,7 @@ public sealed class OpenAiUpstreamTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Legacy_completions_endpoint_forwards_to_the_upstream_completions_operation()
+    public async Task Legacy_completions_endpoint_forwards_to_theUpstream_completions_operation()
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/completions")
         {
@@ -152,19 +138,19 @@ public sealed class OpenAiUpstreamTests : IAsyncLifetime
         };
         request.Headers.Authorization = new("Bearer", TestConfigs.AliceKey);
 
-        using var response = await _gateway.Client.SendAsync(request);
+        using var response = await Gateway.Client.SendAsync(request);
         var json = await response.Content.ReadFromJsonAsync<JsonElement>();
 
         Assert.Equal(200, (int)response.StatusCode);
         Assert.Equal("text_completion", json.GetProperty("object").GetString());
-        Assert.Equal("/v1/completions", Assert.Single(_upstream.Requests).Path);
+        Assert.Equal("/v1/completions", Assert.Single(Upstream.Requests).Path);
     }
 
     [Fact]
     public async Task Models_lists_only_the_endpoints_the_callers_key_may_use()
     {
-        var alice = await _gateway.Sdk(TestConfigs.AliceKey).GetOpenAIModelClient().GetModelsAsync();
-        var bob = await _gateway.Sdk(TestConfigs.BobKey).GetOpenAIModelClient().GetModelsAsync();
+        var alice = await Gateway.Sdk(TestConfigs.AliceKey).GetOpenAIModelClient().GetModelsAsync();
+        var bob = await Gateway.Sdk(TestConfigs.BobKey).GetOpenAIModelClient().GetModelsAsync();
 
         Assert.Equal(["chat", "embed", "legacy", "mock-chat"], alice.Value.Select(m => m.Id));
         Assert.Equal(["chat"], bob.Value.Select(m => m.Id));
@@ -179,19 +165,19 @@ public sealed class OpenAiUpstreamTests : IAsyncLifetime
         using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/models");
         request.Headers.TryAddWithoutValidation(header, value);
 
-        using var response = await _gateway.Client.SendAsync(request);
+        using var response = await Gateway.Client.SendAsync(request);
 
         Assert.Equal(200, (int)response.StatusCode);
     }
 
     [Fact]
-    public async Task Sdk_surfaces_a_wrong_gateway_key_as_401()
+    public async Task Sdk_surfaces_a_wrongGateway_key_as_401()
     {
-        var chat = _gateway.Sdk("gw-wrong-key-0000000000000").GetChatClient("chat");
+        var chat = Gateway.Sdk("gw-wrong-key-0000000000000").GetChatClient("chat");
 
         var error = await Assert.ThrowsAsync<ClientResultException>(() => chat.CompleteChatAsync([new UserChatMessage("hi")]));
 
         Assert.Equal(401, error.Status);
-        Assert.Empty(_upstream.Requests);
+        Assert.Empty(Upstream.Requests);
     }
 }
