@@ -1,0 +1,45 @@
+using System.Text;
+
+namespace LoadTests.Runner;
+
+/// <summary>The request bodies of the scenarios, written once per system (the model name differs).</summary>
+internal sealed class Payloads(string directory, string system, string chatModel, string embeddingsModel)
+{
+    private const string Sentence = "Our quarterly revenue grew in every region, and the support queue is shorter than it was last spring. ";
+
+    public string Chat1K => Write("chat-1k", Chat(chatModel, 850, stream: false));
+
+    public string Chat100K => Write("chat-100k", Chat(chatModel, 100 * 1024, stream: false));
+
+    public string Chat1M => Write("chat-1m", Chat(chatModel, 1024 * 1024, stream: false));
+
+    public string Embeddings => Write("embeddings", $$"""{"model":"{{embeddingsModel}}","input":"{{Text(400)}}","encoding_format":"float"}""");
+
+    public byte[] StreamBody => Encoding.UTF8.GetBytes(Chat(chatModel, 850, stream: true));
+
+    /// <summary>A chat body of about <paramref name="size"/> bytes: a system prompt and one long user turn.</summary>
+    internal static string Chat(string model, int size, bool stream) =>
+        $$"""{"model":"{{model}}","messages":[{"role":"system","content":"You are a concise assistant for a finance team."},{"role":"user","content":"{{Text(Math.Max(16, size - 160))}}"}],"temperature":0.2,"max_tokens":256{{(stream ? ",\"stream\":true" : "")}}}""";
+
+    private static string Text(int length)
+    {
+        var text = new StringBuilder(length + Sentence.Length);
+        while (text.Length < length)
+        {
+            text.Append(Sentence);
+        }
+
+        return text.ToString(0, length).TrimEnd();
+    }
+
+    private string Write(string name, string body)
+    {
+        var path = Path.Combine(directory, $"{system}-{name}.json");
+        if (!File.Exists(path))
+        {
+            File.WriteAllText(path, body);
+        }
+
+        return path;
+    }
+}
