@@ -22,14 +22,22 @@ public class RequestPathBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var text = new StringBuilder();
-        while (text.Length < PromptKilobytes * 1024)
+        // A conversation of alternating turns with the escapes real prompts carry (newlines, quotes, non-ASCII).
+        const string Turn = "Our quarterly revenue grew in every region \\u2014 Zürich too.\\nThe team said \\\"ship it\\\", and the queue is 15% shorter. ";
+        var messages = new StringBuilder("""{"role":"system","content":"You are concise."}""");
+        var turn = 0;
+        while (messages.Length < PromptKilobytes * 1024)
         {
-            text.Append("Our quarterly revenue grew in every region, and the support queue is shorter than it was. ");
+            var role = turn++ % 2 == 0 ? "user" : "assistant";
+            messages.Append($$$""",{"role":"{{{role}}}","content":"{{{string.Concat(Enumerable.Repeat(Turn, 8))}}}"}""");
         }
 
         _body = Encoding.UTF8.GetBytes(
-            $$$"""{"model":"chat","messages":[{"role":"system","content":"You are concise."},{"role":"user","content":"{{{text}}}"}],"temperature":0.2,"stream":true,"stream_options":{"include_usage":true}}""");
+            $$$"""{"model":"chat","messages":[{{{messages}}}],"temperature":0.2,"stream":true,"stream_options":{"include_usage":true}}""");
+        if (OpenAiRequestReader.TryRead(_body, EndpointKind.Chat, out _) is { } error)
+        {
+            throw new InvalidOperationException("the benchmark body is not a valid request: " + error.Message);
+        }
     }
 
     [Benchmark(Description = "parse (find model, stream, validate)")]

@@ -5,7 +5,8 @@ namespace LoadTests.Runner;
 /// <summary>The request bodies of the scenarios, written once per system (the model name differs).</summary>
 internal sealed class Payloads(string directory, string system, string chatModel, string embeddingsModel)
 {
-    private const string Sentence = "Our quarterly revenue grew in every region, and the support queue is shorter than it was last spring. ";
+    // JSON-escaped text with the escapes real prompts carry (newlines, quotes, non-ASCII), so parsing is not flattered.
+    private const string Sentence = "Our quarterly revenue grew in every region \\u2014 Zürich too.\\nThe team said \\\"ship it\\\", and the support queue is 15% shorter. ";
 
     public string Chat1K => Write("chat-1k", Chat(chatModel, 850, stream: false));
 
@@ -24,12 +25,13 @@ internal sealed class Payloads(string directory, string system, string chatModel
     private static string Text(int length)
     {
         var text = new StringBuilder(length + Sentence.Length);
-        while (text.Length < length)
+        while (text.Length + Sentence.Length <= length || text.Length == 0)
         {
             text.Append(Sentence);
         }
 
-        return text.ToString(0, length).TrimEnd();
+        // Whole sentences only: a cut could split an escape sequence and make the JSON invalid.
+        return text.ToString().TrimEnd();
     }
 
     private string Write(string name, string body)

@@ -9,6 +9,14 @@ internal sealed class Comparison(IReadOnlyList<SystemResult> results)
 
     public SystemResult? Direct => Find(SystemCatalog.Direct);
 
+    public SystemResult? DirectAgain => Find(SystemCatalog.DirectAgain);
+
+    /// <summary>
+    /// How much the same direct call moved between the start and the end of the run, for one metric: an
+    /// "added" figure smaller than this is below what this machine could resolve in this run.
+    /// </summary>
+    public double? Noise(Func<SystemResult, double?> added) => DirectAgain is { } again ? added(again) is { } drift ? Math.Abs(drift) : null : null;
+
     public SystemResult? Find(string id) => results.FirstOrDefault(r => r.Id == id);
 
     public double? AddedModerateP50(SystemResult r) => Minus(r.Moderate?.P50Microseconds, Direct?.Moderate?.P50Microseconds);

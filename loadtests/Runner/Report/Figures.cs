@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace LoadTests.Runner.Report;
 
-/// <summary>How numbers read in the report: microseconds below 10 ms, one decimal where it matters.</summary>
+/// <summary>How numbers read in the report: microseconds below 1 ms, then milliseconds with the decimals that matter.</summary>
 internal static class Figures
 {
     public const string NotAvailable = "n/a";
@@ -11,7 +11,8 @@ internal static class Figures
     {
         null => NotAvailable,
         double.NaN => NotAvailable,
-        var us when Math.Abs(us.Value) < 10_000 => Format($"{us.Value:0} µs"),
+        var us when Math.Abs(us.Value) < 1_000 => Format($"{us.Value:0} µs"),
+        var us when Math.Abs(us.Value) < 10_000 => Format($"{us.Value / 1000:0.00} ms"),
         var us => Format($"{us.Value / 1000:0.0} ms"),
     };
 

@@ -30,6 +30,15 @@ internal static class MarkdownReport
                  "Run `loadtests/run.sh` to reproduce; loadtests/README.md says what each scenario does.");
         Line(md);
 
+        if (run.DirectAgain is not null)
+        {
+            Line(md, "**Noise floor.** The direct call is measured again at the end of the run (`direct-again`); its \"added\" figures are how far " +
+                     $"the machine itself moved meanwhile: {Figures.Duration(run.Noise(run.AddedModerateP50))} at the moderate p50, " +
+                     $"{Figures.Duration(run.Noise(run.AddedModerateP99))} at its p99, {Figures.Duration(run.Noise(run.AddedFirstByteP99))} in time to first token p99 " +
+                     $"and {Figures.Duration(run.Noise(run.Added1MP50))} for the 1 MB prompt. Differences smaller than these are not resolved by this run.");
+            Line(md);
+        }
+
         var targets = Targets.Evaluate(run);
         if (targets.Count > 0)
         {
@@ -112,7 +121,7 @@ internal static class MarkdownReport
         var counts = s.OpenStreamCounts;
         Line(md, "| system | idle | " + string.Join(" | ", counts.Select(c => $"{c:N0} open: MB per 1,000 (opened)")) + " |");
         Line(md, "|---|---:|" + string.Concat(counts.Select(_ => "---:|")));
-        foreach (var r in run.Results.Where(r => r.Id != SystemCatalog.Direct))
+        foreach (var r in run.Results.Where(r => r.Id is not (SystemCatalog.Direct or SystemCatalog.DirectAgain)))
         {
             var cells = counts.Select(c => r.OpenStreams.FirstOrDefault(o => o.Requested == c) is { } o
                 ? $"{Figures.Megabytes(o.MegabytesPerThousand)} ({o.Opened:N0})"
@@ -208,6 +217,7 @@ internal static class MarkdownReport
     private static string Describe(string id) => id switch
     {
         SystemCatalog.Direct => "the client calls the fake upstream itself; the baseline for \"added\"",
+        SystemCatalog.DirectAgain => "the same, last: its \"added\" figures are the run's noise floor",
         SystemCatalog.Yarp => "loadtests/YarpProxy, YARP's forwarder and nothing else: the floor for an ASP.NET Core proxy",
         SystemCatalog.Nginx => "loadtests/configs/nginx.conf: keep-alive upstream, no buffering, no access log",
         SystemCatalog.Portkey => "@portkey-ai/gateway from npm on Node.js, routed by x-portkey-provider and x-portkey-custom-host",

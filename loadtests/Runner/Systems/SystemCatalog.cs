@@ -6,6 +6,9 @@ namespace LoadTests.Runner.Systems;
 internal sealed class SystemCatalog(RunPaths paths, Uri upstream)
 {
     public const string Direct = "direct";
+
+    /// <summary>The direct call once more at the end: how far the machine drifted during the run (the noise floor).</summary>
+    public const string DirectAgain = "direct-again";
     public const string Yarp = "yarp";
     public const string Nginx = "nginx";
     public const string Portkey = "portkey";
@@ -25,6 +28,7 @@ internal sealed class SystemCatalog(RunPaths paths, Uri upstream)
             Id = Direct, Label = "direct to upstream", ChatModel = "gpt-4o-mini", EmbeddingsModel = "text-embedding-3-small",
             Headers = Bearer(UpstreamKey), Start = (_, _) => null,
         },
+        DirectAgain => Create(Direct) with { Id = DirectAgain, Label = "direct to upstream, again at the end of the run" },
         Yarp => new SystemUnderTest
         {
             Id = Yarp, Label = "plain YARP 2.3", ChatModel = "gpt-4o-mini", EmbeddingsModel = "text-embedding-3-small",

@@ -22,7 +22,7 @@ internal sealed record SystemUnderTest
     /// <summary>A path that answers (any status) once the system is listening.</summary>
     public string ReadinessPath { get; init; } = "/healthz";
 
-    public bool IsDirect => Id == SystemCatalog.Direct;
+    public bool IsDirect => Id is SystemCatalog.Direct or SystemCatalog.DirectAgain;
 
     public bool IsOurs => Id.StartsWith("gateway", StringComparison.Ordinal);
 }

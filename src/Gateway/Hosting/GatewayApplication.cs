@@ -22,8 +22,10 @@ internal static partial class GatewayApplication
             options.TimestampFormat = "HH:mm:ss.fff ";
             options.UseUtcTimestamp = true;
         });
-        // Per-request framework logs cost time on the hot path and say nothing the gateway's own logs don't.
+        // Per-request framework logs cost time on the hot path and say nothing the gateway's own logs don't:
+        // YARP's forwarder writes two Information lines per request, which cut throughput by about a fifth.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Yarp", LogLevel.Warning);
         builder.WebHost.UseUrls(listenOverride ?? config.Server.Listen);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

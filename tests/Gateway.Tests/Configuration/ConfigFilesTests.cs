@@ -1,13 +1,14 @@
 using System.Text.RegularExpressions;
 using Gateway.Configuration;
 using Gateway.Providers;
+using Gateway.Tests.Support;
 
 namespace Gateway.Tests.Configuration;
 
 /// <summary>The schema for editors and every sample config in the repository stay true to what the gateway accepts.</summary>
 public sealed partial class ConfigFilesTests
 {
-    private static readonly string Root = FindRoot();
+    private static readonly string Root = Repository.Root;
 
     private static readonly Dictionary<string, string> SampleEnvironment = new()
     {
@@ -18,17 +19,6 @@ public sealed partial class ConfigFilesTests
         ["ADMIN_KEY"] = "gw-admin-sample-0123456789",
         ["FINANCE_KEY"] = "gw-finance-sample-0123456789",
     };
-
-    private static string FindRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Gateway.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("Gateway.sln not found above the test binaries");
-    }
 
     [Fact]
     public void Checked_in_json_schema_matches_the_config_model()

@@ -177,7 +177,7 @@ public sealed class ErrorResponseTests : UpstreamGatewayTest
     }
 
     [Fact]
-    public async Task Upstream_rejecting_theGateways_credentials_is_502_and_never_shows_the_provider_key()
+    public async Task Upstream_rejecting_the_gateways_credentials_is_502_and_never_shows_the_provider_key()
     {
         await using var upstream = await FakeOpenAiServer.StartAsync("sk-the-real-key-000000000");
         await using var gateway = await GatewayHost.StartAsync(TestConfigs.WithUpstream(upstream.BaseUrl, "sk-a-stale-key-1111111111"));

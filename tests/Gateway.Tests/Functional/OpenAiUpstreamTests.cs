@@ -14,7 +14,7 @@ public sealed class OpenAiUpstreamTests : UpstreamGatewayTest
 {
 
     [Fact]
-    public async Task Sdk_chat_gets_theUpstream_answer_with_the_endpoint_rewritten_to_the_target_model()
+    public async Task Sdk_chat_gets_the_upstream_answer_with_the_endpoint_rewritten_to_the_target_model()
     {
         var chat = Gateway.Sdk(TestConfigs.AliceKey).GetChatClient("chat");
 
@@ -30,7 +30,7 @@ public sealed class OpenAiUpstreamTests : UpstreamGatewayTest
     }
 
     [Fact]
-    public async Task Upstream_sees_the_provider_key_and_never_the_callersGateway_key()
+    public async Task Upstream_sees_the_provider_key_and_never_the_callers_gateway_key()
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
         {
@@ -52,7 +52,7 @@ public sealed class OpenAiUpstreamTests : UpstreamGatewayTest
     }
 
     [Fact]
-    public async Task Unknown_request_fields_reach_theUpstream_byte_for_byte_apart_from_the_model()
+    public async Task Unknown_request_fields_reach_the_upstream_byte_for_byte_apart_from_the_model()
     {
         const string body = """{"messages":[{"role":"user","content":"caf\u00e9 \"quoted\""}],"model":"chat","x_vendor":{"deep":[1,2.50,{"a":null}]},"temperature":0.20}""";
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(body, null, "application/json") };
@@ -91,7 +91,7 @@ public sealed class OpenAiUpstreamTests : UpstreamGatewayTest
     }
 
     [Fact]
-    public async Task Sdk_embeddings_round_trip_through_theGateway()
+    public async Task Sdk_embeddings_round_trip_through_the_gateway()
     {
         var embeddings = Gateway.Sdk(TestConfigs.AliceKey).GetEmbeddingClient("embed");
 
@@ -103,7 +103,7 @@ public sealed class OpenAiUpstreamTests : UpstreamGatewayTest
     }
 
     [Fact]
-    public async Task Chat_client_from_Microsoft_Extensions_AI_chats_and_streams_through_theGateway()
+    public async Task Chat_client_from_Microsoft_Extensions_AI_chats_and_streams_through_the_gateway()
     {
         IChatClient client = Gateway.Sdk(TestConfigs.AliceKey).GetChatClient("chat").AsIChatClient();
 
@@ -120,7 +120,7 @@ public sealed class OpenAiUpstreamTests : UpstreamGatewayTest
     }
 
     [Fact]
-    public async Task Embedding_generator_from_Microsoft_Extensions_AI_embeds_through_theGateway()
+    public async Task Embedding_generator_from_Microsoft_Extensions_AI_embeds_through_the_gateway()
     {
         IEmbeddingGenerator<string, Embedding<float>> generator = Gateway.Sdk(TestConfigs.AliceKey).GetEmbeddingClient("embed").AsIEmbeddingGenerator();
 
@@ -130,7 +130,7 @@ public sealed class OpenAiUpstreamTests : UpstreamGatewayTest
     }
 
     [Fact]
-    public async Task Legacy_completions_endpoint_forwards_to_theUpstream_completions_operation()
+    public async Task Legacy_completions_endpoint_forwards_to_the_upstream_completions_operation()
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/completions")
         {
@@ -171,7 +171,7 @@ public sealed class OpenAiUpstreamTests : UpstreamGatewayTest
     }
 
     [Fact]
-    public async Task Sdk_surfaces_a_wrongGateway_key_as_401()
+    public async Task Sdk_surfaces_a_wrong_gateway_key_as_401()
     {
         var chat = Gateway.Sdk("gw-wrong-key-0000000000000").GetChatClient("chat");
 

@@ -10,7 +10,7 @@ public sealed class StreamingTests : UpstreamGatewayTest
 {
 
     [Fact]
-    public async Task First_chunks_reach_the_client_while_theUpstream_is_still_holding_the_rest()
+    public async Task First_chunks_reach_the_client_while_the_upstream_is_still_holding_the_rest()
     {
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Upstream.Enqueue(new Fault.StreamGate(gate));
@@ -31,7 +31,7 @@ public sealed class StreamingTests : UpstreamGatewayTest
     }
 
     [Fact]
-    public async Task Client_disconnect_cancels_theUpstream_request()
+    public async Task Client_disconnect_cancels_the_upstream_request()
     {
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Upstream.Enqueue(new Fault.StreamGate(gate));
@@ -41,7 +41,7 @@ public sealed class StreamingTests : UpstreamGatewayTest
     }
 
     [Fact]
-    public async Task TruncatedUpstream_stream_fails_the_sdk_call_instead_of_hanging_or_looking_complete()
+    public async Task Truncated_upstream_stream_fails_the_sdk_call_instead_of_hanging_or_looking_complete()
     {
         Upstream.Enqueue(new Fault.TruncatedStreamAfter(3));
         var chat = Gateway.Sdk(TestConfigs.AliceKey).GetChatClient("chat");
@@ -61,7 +61,7 @@ public sealed class StreamingTests : UpstreamGatewayTest
     }
 
     [Fact]
-    public async Task MalformedUpstream_chunk_is_relayed_as_is_and_the_stream_completes()
+    public async Task Malformed_upstream_chunk_is_relayed_as_is_and_the_stream_completes()
     {
         Upstream.Enqueue(new Fault.MalformedChunk(2));
 

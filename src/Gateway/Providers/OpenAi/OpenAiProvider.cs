@@ -48,8 +48,14 @@ internal sealed class OpenAiProvider(
             _ => GatewayErrors.UpstreamProtocol(name, model, Innermost(exception)),
         };
 
+        if (gatewayError is null)
+        {
+            ProviderLog.CallerWentAway(logger, name, model, error);
+            return;
+        }
+
         ProviderLog.UpstreamFailed(logger, name, model, error, context.Response.HasStarted);
-        if (gatewayError is not null && !context.Response.HasStarted)
+        if (!context.Response.HasStarted)
         {
             await ErrorResponseWriter.WriteAsync(context, gatewayError);
         }
