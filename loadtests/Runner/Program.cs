@@ -57,7 +57,12 @@ root.SetAction(async (parse, cancellationToken) =>
     var markdown = Path.Combine(outDir, name + ".md");
     await File.WriteAllTextAsync(markdown, report, cancellationToken);
     await File.WriteAllTextAsync(Path.Combine(outDir, name + ".json"),
-        JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
+        JsonSerializer.Serialize(results, new JsonSerializerOptions
+        {
+            WriteIndented = true,
+            // A scenario with no samples has NaN percentiles; keep them rather than fail at the last step.
+            NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        }), cancellationToken);
     Console.WriteLine($"wrote {markdown}");
     return results.Any(r => r.Problems.Count > 0) ? 1 : 0;
 });

@@ -1,0 +1,81 @@
+using System.Text;
+using Gateway.Api;
+using Gateway.Auth;
+using Gateway.Configuration.Model;
+using Gateway.Routing;
+using Microsoft.AspNetCore.Http;
+
+namespace Gateway.Tests.Performance;
+
+/// <summary>
+/// Allocation budgets for the per-request pieces (loadtests/Benchmarks has their timings). Bytes allocated on
+/// the current thread are exact and repeatable, unlike time, so these run with the unit tests: a change that
+/// starts allocating per byte of prompt, or per request where nothing was, fails here rather than in a load test.
+/// </summary>
+public sealed class HotPathAllocationTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(1024)]
+    public void Parsing_a_request_allocates_only_the_model_name_whatever_the_prompt_size(int promptKilobytes)
+    {
+        var body = ChatBody(promptKilobytes);
+        OpenAiRequestReader.TryRead(body, EndpointKind.Chat, out _);
+
+        var allocated = Measure(() => OpenAiRequestReader.TryRead(body, EndpointKind.Chat, out _));
+
+        Assert.InRange(allocated, 0, 64);
+    }
+
+    [Fact]
+    public void Splicing_the_target_model_into_a_1_MB_body_allocates_no_copy_of_it()
+    {
+        var body = ChatBody(1024);
+        OpenAiRequestReader.TryRead(body, EndpointKind.Chat, out var parsed);
+        var model = Encoding.UTF8.GetBytes("\"gpt-4o-mini\"");
+        var buffer = new byte[64 * 1024];
+        void Copy()
+        {
+            using var spliced = new SplicedBodyStream(body, parsed.ModelTokenStart, parsed.ModelTokenLength, model);
+            while (spliced.Read(buffer) > 0)
+            {
+            }
+        }
+
+        Copy();
+        var allocated = Measure(Copy);
+
+        Assert.InRange(allocated, 0, 256);
+    }
+
+    [Fact]
+    public void Authenticating_a_bearer_key_allocates_nothing()
+    {
+        var keys = KeyTable.Create([.. Enumerable.Range(0, 1000).Select(i => new KeyConfig { Key = $"gw-key-{i:D6}-0123456789abcdef", User = $"user{i}" })]);
+        var context = new DefaultHttpContext();
+        context.Request.Headers.Authorization = "Bearer gw-key-000500-0123456789abcdef";
+        Assert.NotNull(GatewayKeyAuthenticator.Authenticate(context.Request, keys, allowAnonymous: false, out _));
+
+        var allocated = Measure(() => GatewayKeyAuthenticator.Authenticate(context.Request, keys, allowAnonymous: false, out _));
+
+        Assert.Equal(0, allocated);
+    }
+
+    private static long Measure(Action action)
+    {
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        action();
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+
+    private static byte[] ChatBody(int promptKilobytes)
+    {
+        var text = new StringBuilder();
+        while (text.Length < promptKilobytes * 1024)
+        {
+            text.Append("Revenue grew \\u2014 in Zürich too.\\nThe team said \\\"ship it\\\". ");
+        }
+
+        return Encoding.UTF8.GetBytes($$$"""{"model":"chat","messages":[{"role":"user","content":"{{{text}}}"}],"stream":true}""");
+    }
+}
