@@ -8,7 +8,7 @@ using LoadTests.Runner.Systems;
 namespace LoadTests.Runner;
 
 /// <summary>
-/// Starts the fake upstream once, then each system in turn, runs every scenario against it and stops it.
+/// Measures each system in turn, each with a fresh fake upstream: starts both, runs every scenario, stops both.
 /// A scenario that fails is recorded as a problem of that system; the run goes on.
 /// </summary>
 internal sealed class BenchmarkRun(RunPaths paths, RunSettings settings, TextWriter progress) : IDisposable
@@ -23,49 +23,60 @@ internal sealed class BenchmarkRun(RunPaths paths, RunSettings settings, TextWri
             throw new FileNotFoundException("not built or installed (run loadtests/run.sh): " + string.Join(", ", missing));
         }
 
-        var upstreamPort = FreePort();
-        var upstream = new Uri($"http://127.0.0.1:{upstreamPort}/");
-        await using var upstreamProcess = ManagedProcess.Start("upstream", "dotnet",
-            [paths.UpstreamDll, "--urls", upstream.ToString().TrimEnd('/')], paths.Log("upstream"));
-        await upstreamProcess.WaitUntilReadyAsync(_control, new Uri(upstream, "healthz"), TimeSpan.FromSeconds(30));
-
-        var catalog = new SystemCatalog(paths, upstream);
         var results = new List<SystemResult>();
-        using var streams = new StreamClient();
         var wrk = new Wrk(paths.WrkScript);
-        foreach (var system in catalog.Create(systemIds))
+        foreach (var id in systemIds)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            progress.WriteLine($"== {system.Label}");
-            var result = new SystemResult(system.Id, system.Label);
-            results.Add(result);
-            var port = FreePort();
-            await using var process = system.Start(port, paths.Log(system.Id));
-            var root = process is null ? upstream : new Uri($"http://127.0.0.1:{port}/");
-            try
-            {
-                if (process is not null)
-                {
-                    await process.WaitUntilReadyAsync(_control, new Uri(root, system.ReadinessPath.TrimStart('/')), TimeSpan.FromSeconds(60));
-                }
-
-                var scenarios = new Scenarios(system, result, process, root, upstream, new Payloads(paths.WorkDirectory, system.Id, system.ChatModel, system.EmbeddingsModel),
-                    wrk, streams, this, settings, progress);
-                await scenarios.RunAllAsync(cancellationToken);
-            }
-            catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or HttpRequestException or IOException)
-            {
-                result.Problems.Add($"stopped early: {ex.Message}");
-                progress.WriteLine($"   {system.Id}: {ex.Message}");
-            }
-            finally
-            {
-                await SetUpstreamAsync(upstream, latencyMs: 0, chunkIntervalMs: 0, hold: false);
-                await ReleaseAsync(upstream);
-            }
+            results.Add(await MeasureAsync(id, wrk, cancellationToken));
         }
 
         return results;
+    }
+
+    /// <summary>
+    /// One system, in isolation from the others: its own fresh upstream and a fresh client, so what an earlier
+    /// system left behind (thousands of closed streams, a grown heap in the upstream or the client) does not
+    /// land in its tail latencies.
+    /// </summary>
+    private async Task<SystemResult> MeasureAsync(string id, Wrk wrk, CancellationToken cancellationToken)
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        var upstream = new Uri($"http://127.0.0.1:{FreePort()}/");
+        await using var upstreamProcess = ManagedProcess.Start("upstream", "dotnet",
+            [paths.UpstreamDll, "--urls", upstream.ToString().TrimEnd('/')], paths.Log($"upstream-for-{id}"));
+        await upstreamProcess.WaitUntilReadyAsync(_control, new Uri(upstream, "healthz"), TimeSpan.FromSeconds(30));
+
+        var system = new SystemCatalog(paths, upstream).Create([id])[0];
+        progress.WriteLine($"== {system.Label}");
+        var result = new SystemResult(system.Id, system.Label);
+        var port = FreePort();
+        await using var process = system.Start(port, paths.Log(system.Id));
+        using var streams = new StreamClient();
+        var root = process is null ? upstream : new Uri($"http://127.0.0.1:{port}/");
+        try
+        {
+            if (process is not null)
+            {
+                await process.WaitUntilReadyAsync(_control, new Uri(root, system.ReadinessPath.TrimStart('/')), TimeSpan.FromSeconds(60));
+            }
+
+            var scenarios = new Scenarios(system, result, process, root, upstream, new Payloads(paths.WorkDirectory, system.Id, system.ChatModel, system.EmbeddingsModel),
+                wrk, streams, this, settings, progress);
+            await scenarios.RunAllAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or HttpRequestException or IOException)
+        {
+            result.Problems.Add($"stopped early: {ex.Message}");
+            progress.WriteLine($"   {system.Id}: {ex.Message}");
+        }
+        finally
+        {
+            // Let held streams finish before their upstream goes away, so the system logs no failures of ours.
+            await ReleaseAsync(upstream);
+        }
+
+        return result;
     }
 
     public void Dispose() => _control.Dispose();

@@ -12,10 +12,18 @@ internal sealed class Comparison(IReadOnlyList<SystemResult> results)
     public SystemResult? DirectAgain => Find(SystemCatalog.DirectAgain);
 
     /// <summary>
-    /// How much the same direct call moved between the start and the end of the run, for one metric: an
-    /// "added" figure smaller than this is below what this machine could resolve in this run.
+    /// What this run cannot resolve, for one "added" metric: the larger of how far the direct call itself
+    /// moved between the start and the end of the run, and the deepest below-zero "added" figure of any
+    /// system (no proxy makes a call faster than calling direct, so that much is noise too). Null when the
+    /// run has neither a second direct pass nor a figure below zero.
     /// </summary>
-    public double? Noise(Func<SystemResult, double?> added) => DirectAgain is { } again ? added(again) is { } drift ? Math.Abs(drift) : null : null;
+    public double? Noise(Func<SystemResult, double?> added)
+    {
+        var drift = DirectAgain is { } again && added(again) is { } moved && !double.IsNaN(moved) ? Math.Abs(moved) : (double?)null;
+        var belowZero = results.Where(r => r.Id != SystemCatalog.Direct).Select(added).OfType<double>()
+            .Where(v => v < 0).Select(v => -v).DefaultIfEmpty().Max();
+        return drift is null && belowZero == 0 ? null : Math.Max(drift ?? 0, belowZero);
+    }
 
     public SystemResult? Find(string id) => results.FirstOrDefault(r => r.Id == id);
 

@@ -26,8 +26,12 @@ internal static class Figures
 
     public static string Milliseconds(double? milliseconds) => milliseconds is null ? NotAvailable : Format($"{milliseconds.Value:0.000} ms");
 
-    /// <summary>a / b, or null when either is missing or b is not positive (a ratio against nothing says nothing).</summary>
-    public static double? Divide(double? a, double? b) => a is null || b is null || double.IsNaN(a.Value) || double.IsNaN(b.Value) || b.Value <= 0 ? null : a / b;
+    /// <summary>
+    /// a / b, or null when either is missing, b is not positive or a is negative: a ratio against nothing, or
+    /// of an "added" figure that came out below zero (noise), says nothing.
+    /// </summary>
+    public static double? Divide(double? a, double? b) =>
+        a is null || b is null || double.IsNaN(a.Value) || double.IsNaN(b.Value) || b.Value <= 0 || a.Value < 0 ? null : a / b;
 
     private static string Format(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

@@ -32,9 +32,11 @@ internal static class MarkdownReport
 
         if (run.DirectAgain is not null)
         {
-            Line(md, "**Noise floor.** The direct call is measured again at the end of the run (`direct-again`); its \"added\" figures are how far " +
-                     $"the machine itself moved meanwhile: {Figures.Duration(run.Noise(run.AddedModerateP50))} at the moderate p50, " +
-                     $"{Figures.Duration(run.Noise(run.AddedModerateP99))} at its p99, {Figures.Duration(run.Noise(run.AddedFirstByteP99))} in time to first token p99 " +
+            Line(md, "**Noise floor.** The direct call is measured again at the end of the run (`direct-again`): its \"added\" figures are how far " +
+                     "the machine itself moved meanwhile. Any system's \"added\" figure below zero is noise as well, since no proxy is faster than " +
+                     "calling direct. The larger of the two is this run's noise floor: " +
+                     $"{Figures.Duration(run.Noise(run.AddedModerateP50))} at the moderate p50, {Figures.Duration(run.Noise(run.AddedModerateP99))} at its p99, " +
+                     $"{Figures.Duration(run.Noise(run.AddedFirstByteP50))} and {Figures.Duration(run.Noise(run.AddedFirstByteP99))} in time to first token p50 and p99, " +
                      $"and {Figures.Duration(run.Noise(run.Added1MP50))} for the 1 MB prompt. Differences smaller than these are not resolved by this run.");
             Line(md);
         }

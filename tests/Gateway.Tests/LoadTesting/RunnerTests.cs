@@ -82,6 +82,7 @@ public sealed class RunnerTests
         Assert.Equal(2, Figures.Divide(10, 5));
         Assert.Null(Figures.Divide(10, 0));
         Assert.Null(Figures.Divide(10, -3));
+        Assert.Null(Figures.Divide(-10, 5));
         Assert.Null(Figures.Divide(null, 5));
         Assert.Equal("n/a", Figures.Ratio(null));
         Assert.Equal("850 µs", Figures.Duration(850));
@@ -128,6 +129,22 @@ public sealed class RunnerTests
         Assert.Equal("**missed**", checks["added time to first token, p99"].Verdict);                               // 9 ms, well past 300 µs + 1 ms
         Assert.Equal("met", checks["added latency, 1 MB prompt (p50)"].Verdict);                                    // 1 ms, noise ±100 µs
         Assert.Equal("1.00 ms (noise ±100 µs)", checks["added latency, 1 MB prompt (p50)"].Measured);
+    }
+
+    [Fact]
+    public void A_proxy_faster_than_the_direct_call_counts_as_noise()
+    {
+        var comparison = new Comparison([
+            System(SystemCatalog.Direct, p50: 50_000, p99: 52_000, rate: 40_000, cpu: null, firstByteP99: 51_000, spread: 22_000, oneMb: 2_000),
+            System(SystemCatalog.Nginx, p50: 50_100, p99: 51_200, rate: 30_000, cpu: 0.03, firstByteP99: 51_000, spread: 22_000, oneMb: 2_500),
+            System(SystemCatalog.GatewayFull, p50: 50_300, p99: 52_250, rate: 3_500, cpu: 0.45, firstByteP99: 51_100, spread: 22_000, oneMb: 3_000),
+            System(SystemCatalog.DirectAgain, p50: 50_000, p99: 52_100, rate: 40_000, cpu: null, firstByteP99: 51_000, spread: 22_000, oneMb: 2_000),
+        ]);
+
+        // nginx "took away" 800 µs at p99: more than the direct call's own 100 µs drift, so that is the floor.
+        Assert.Equal(800, comparison.Noise(comparison.AddedModerateP99));
+        var check = Targets.Evaluate(comparison).Single(t => t.Name == "added p99 latency at a moderate rate");
+        Assert.Equal("inconclusive: below this run's noise", check.Verdict);
     }
 
     [Fact]
