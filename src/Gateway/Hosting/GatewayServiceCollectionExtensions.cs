@@ -1,6 +1,7 @@
 using Gateway.Api;
 using Gateway.Configuration;
 using Gateway.Providers;
+using Gateway.Providers.AzureOpenAi;
 using Gateway.Providers.Mock;
 using Gateway.Providers.OpenAi;
 using Microsoft.Extensions.DependencyInjection;
@@ -33,6 +34,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddHttpForwarder();
         services.TryAddSingleton<UpstreamInvoker>();
         services.AddSingleton<IProviderFactory, OpenAiProviderFactory>();
+        services.AddSingleton<IProviderFactory, AzureOpenAiProviderFactory>();
         services.AddSingleton<IProviderFactory, MockProviderFactory>();
         services.TryAddSingleton<ProviderRegistry>();
     }

@@ -7,7 +7,8 @@ namespace Gateway.Providers;
 internal sealed class ProviderRegistry
 {
     /// <summary>Types known without a running host, for `gateway validate`.</summary>
-    public static readonly IReadOnlyCollection<string> KnownTypes = ["openai", "openai_compatible", "mock"];
+    public static readonly IReadOnlyCollection<string> KnownTypes =
+        [.. OpenAi.OpenAiPresets.All.Keys, AzureOpenAi.AzureOpenAiProviderFactory.Type, Mock.MockProviderFactory.Type];
 
     private readonly FrozenDictionary<string, IProviderFactory> _factories;
 

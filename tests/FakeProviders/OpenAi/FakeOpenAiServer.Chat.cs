@@ -11,7 +11,7 @@ public sealed partial class FakeOpenAiServer
 
     private async Task ChatAsync(HttpContext context, RecordedRequest recorded, Fault? fault)
     {
-        if (!TryParse(recorded.Body, out var request, out var error) || !TryModel(request!, out var model, out error))
+        if (!TryParse(recorded.Body, out var request, out var error) || !TryModel(context, request!, out var model, out error))
         {
             await WriteJsonAsync(context, error!.Value.Status, error.Value.Body);
             return;
@@ -71,7 +71,8 @@ public sealed partial class FakeOpenAiServer
                 ["service_tier"] = "default",
                 ["system_fingerprint"] = "fp_fake0001",
             };
-            await WriteJsonAsync(context, 200, response.ToJsonString());
+            AddAzureFilterResults(context, response);
+            await WriteJsonAsync(context, 200, response.ToJsonString(Wire));
             return;
         }
 
@@ -96,7 +97,13 @@ public sealed partial class FakeOpenAiServer
             return chunk;
         }
 
-        var chunks = new List<JsonObject> { Chunk(new JsonObject { ["role"] = "assistant", ["content"] = "", ["refusal"] = null }, null) };
+        var chunks = new List<JsonObject>();
+        if (AzureDeploymentModel(context) is not null)
+        {
+            chunks.Add(AzurePromptFilterChunk());
+        }
+
+        chunks.Add(Chunk(new JsonObject { ["role"] = "assistant", ["content"] = "", ["refusal"] = null }, null));
         chunks.AddRange(words.Select(w => Chunk(new JsonObject { ["content"] = w }, null)));
         chunks.Add(Chunk(new JsonObject(), "stop"));
         if (includeUsage)
@@ -139,7 +146,7 @@ public sealed partial class FakeOpenAiServer
                     break;
             }
 
-            await WriteEventAsync(context, chunks[i].ToJsonString());
+            await WriteEventAsync(context, chunks[i].ToJsonString(Wire));
         }
 
         await WriteEventAsync(context, "[DONE]");
@@ -175,10 +182,17 @@ public sealed partial class FakeOpenAiServer
         return true;
     }
 
-    private bool TryModel(JsonObject request, out string model, out (int Status, string Body)? error)
+    private bool TryModel(HttpContext context, JsonObject request, out string model, out (int Status, string Body)? error)
     {
-        model = request["model"]?.GetValue<string>() ?? "";
         error = null;
+        if (AzureDeploymentModel(context) is { } deployed)
+        {
+            // Azure OpenAI answers with the deployment's model and ignores "model" in the body.
+            model = deployed;
+            return true;
+        }
+
+        model = request["model"]?.GetValue<string>() ?? "";
         if (model.Length == 0)
         {
             error = (400, OpenAiErrors.Body("you must provide a model parameter", "invalid_request_error"));

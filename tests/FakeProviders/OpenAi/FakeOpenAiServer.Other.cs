@@ -8,7 +8,7 @@ public sealed partial class FakeOpenAiServer
 {
     private async Task CompletionsAsync(HttpContext context, RecordedRequest recorded, Fault? fault)
     {
-        if (!TryParse(recorded.Body, out var request, out var error) || !TryModel(request!, out var model, out error))
+        if (!TryParse(recorded.Body, out var request, out var error) || !TryModel(context, request!, out var model, out error))
         {
             await WriteJsonAsync(context, error!.Value.Status, error.Value.Body);
             return;
@@ -36,7 +36,7 @@ public sealed partial class FakeOpenAiServer
         {
             var response = Completion(ReplyText, "stop");
             response["usage"] = Usage(Tokens(request["prompt"]!.ToJsonString()), words.Count);
-            await WriteJsonAsync(context, 200, response.ToJsonString());
+            await WriteJsonAsync(context, 200, response.ToJsonString(Wire));
             return;
         }
 
@@ -46,7 +46,7 @@ public sealed partial class FakeOpenAiServer
 
     private async Task EmbeddingsAsync(HttpContext context, RecordedRequest recorded, Fault? fault)
     {
-        if (!TryParse(recorded.Body, out var request, out var error) || !TryModel(request!, out var model, out error))
+        if (!TryParse(recorded.Body, out var request, out var error) || !TryModel(context, request!, out var model, out error))
         {
             await WriteJsonAsync(context, error!.Value.Status, error.Value.Body);
             return;
@@ -91,12 +91,12 @@ public sealed partial class FakeOpenAiServer
             ["model"] = model,
             ["usage"] = new JsonObject { ["prompt_tokens"] = tokens, ["total_tokens"] = tokens },
         };
-        await WriteJsonAsync(context, 200, response.ToJsonString());
+        await WriteJsonAsync(context, 200, response.ToJsonString(Wire));
     }
 
     private Task ModelsAsync(HttpContext context, RecordedRequest recorded, Fault? fault)
     {
         var data = new JsonArray(Models.Order().Select(m => (JsonNode)new JsonObject { ["id"] = m, ["object"] = "model", ["created"] = 1686935002, ["owned_by"] = "system" }).ToArray());
-        return WriteJsonAsync(context, 200, new JsonObject { ["object"] = "list", ["data"] = data }.ToJsonString());
+        return WriteJsonAsync(context, 200, new JsonObject { ["object"] = "list", ["data"] = data }.ToJsonString(Wire));
     }
 }

@@ -14,6 +14,12 @@ public sealed partial class FakeOpenAiServer : IAsyncDisposable
 {
     public const string DefaultApiKey = "sk-fake-upstream-0123456789abcdef";
 
+    /// <summary>
+    /// JSON as OpenAI's servers write it: '+', '/', quotes and non-ASCII unescaped. (System.Text.Json's default
+    /// escapes '+' as \u002B, which older SDKs that decode base64 embeddings from the raw bytes reject.)
+    /// </summary>
+    private static readonly System.Text.Json.JsonSerializerOptions Wire = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private readonly ConcurrentQueue<Fault> _faults = new();
     private WebApplication? _app;
 
@@ -61,14 +67,12 @@ public sealed partial class FakeOpenAiServer : IAsyncDisposable
         app.MapGet("/v1/models", context => ServeAsync(context, ModelsAsync));
     }
 
-    private async Task ServeAsync(HttpContext context, Func<HttpContext, RecordedRequest, Fault?, Task> handler)
-    {
-        using var reader = new StreamReader(context.Request.Body);
-        var body = await reader.ReadToEndAsync(context.RequestAborted);
-        var headers = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
-        var recorded = new RecordedRequest(context.Request.Method, context.Request.Path, context.Request.QueryString.Value ?? "", headers, body);
-        Requests.Enqueue(recorded);
+    private Task ServeAsync(HttpContext context, Func<HttpContext, RecordedRequest, Fault?, Task> handler) =>
+        ServeAsync(context, handler, AuthorizeAsync);
 
+    /// <summary>OpenAI's check: a Bearer key, with OpenAI's own 401 bodies.</summary>
+    private async Task<bool> AuthorizeAsync(HttpContext context, RecordedRequest recorded)
+    {
         context.Response.Headers["x-request-id"] = "req_" + Guid.NewGuid().ToString("N");
         context.Response.Headers["openai-version"] = "2020-10-01";
         context.Response.Headers["openai-processing-ms"] = "12";
@@ -77,13 +81,28 @@ public sealed partial class FakeOpenAiServer : IAsyncDisposable
         if (authorization is null || !authorization.StartsWith("Bearer ", StringComparison.Ordinal))
         {
             await WriteJsonAsync(context, 401, OpenAiErrors.MissingKey());
-            return;
+            return false;
         }
 
         var presented = authorization["Bearer ".Length..];
         if (presented != ApiKey)
         {
             await WriteJsonAsync(context, 401, OpenAiErrors.IncorrectKey(presented));
+            return false;
+        }
+
+        return true;
+    }
+
+    private async Task ServeAsync(HttpContext context, Func<HttpContext, RecordedRequest, Fault?, Task> handler, Func<HttpContext, RecordedRequest, Task<bool>> authorize)
+    {
+        using var reader = new StreamReader(context.Request.Body);
+        var body = await reader.ReadToEndAsync(context.RequestAborted);
+        var headers = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
+        var recorded = new RecordedRequest(context.Request.Method, context.Request.Path, context.Request.QueryString.Value ?? "", headers, body);
+        Requests.Enqueue(recorded);
+        if (!await authorize(context, recorded))
+        {
             return;
         }
 

@@ -1,7 +1,9 @@
 using System.Text.RegularExpressions;
 using Gateway.Configuration;
+using Gateway.Hosting;
 using Gateway.Providers;
 using Gateway.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Tests.Configuration;
 
@@ -13,6 +15,8 @@ public sealed partial class ConfigFilesTests
     private static readonly Dictionary<string, string> SampleEnvironment = new()
     {
         ["OPENAI_API_KEY"] = "sk-sample-0123456789",
+        ["AZURE_OPENAI_API_KEY"] = "azure-sample-0123456789",
+        ["GROQ_API_KEY"] = "gsk-sample-0123456789",
         ["ANTHROPIC_API_KEY"] = "sk-ant-sample-0123456789",
         ["ALICE_KEY"] = "gw-alice-sample-0123456789",
         ["BOB_KEY"] = "gw-bob-sample-0123456789",
@@ -89,10 +93,11 @@ public sealed partial class ConfigFilesTests
     [Fact]
     public void Provider_types_known_to_validation_are_the_registered_factories()
     {
-        var registry = new ProviderRegistry([
-            new Gateway.Providers.OpenAi.OpenAiProviderFactory(null!, null!, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance),
-            new Gateway.Providers.Mock.MockProviderFactory(TimeProvider.System),
-        ]);
+        // The factories the host really registers, so a provider left out of AddGateway fails here.
+        var services = new ServiceCollection().AddLogging();
+        services.AddGateway(ConfigLoader.Load(ConfigSource.Embedded, ProviderRegistry.KnownTypes));
+        using var provider = services.BuildServiceProvider();
+        var registry = provider.GetRequiredService<ProviderRegistry>();
 
         Assert.Equal(ProviderRegistry.KnownTypes.Order(StringComparer.Ordinal), registry.Types.Order(StringComparer.Ordinal));
     }

@@ -5,7 +5,7 @@ namespace Gateway.Configuration.Model;
 
 internal sealed record ProviderConfig
 {
-    [Description("Provider kind: openai, openai_compatible, mock, …")]
+    [Description("Provider kind: openai, azure_openai, openai_compatible or a preset (mistral, groq, together, deepseek, fireworks, openrouter, ollama, vllm, lmstudio), mock.")]
     public required string Type { get; init; }
 
     [Description("Base URL of the provider's API, such as https://api.openai.com/v1.")]
@@ -15,7 +15,11 @@ internal sealed record ProviderConfig
     [Secret]
     public string? ApiKey { get; init; }
 
-    [Description("API version, for providers that version by query or header (azure_openai).")]
+    [Description("azure_openai: a Microsoft Entra ID access token, sent as Authorization: Bearer instead of api_key's api-key header.")]
+    [Secret]
+    public string? BearerToken { get; init; }
+
+    [Description("azure_openai: the api-version query parameter (default 2024-10-21).")]
     public string? ApiVersion { get; init; }
 
     [Description("Extra headers sent with every upstream request (values are treated as secrets).")]

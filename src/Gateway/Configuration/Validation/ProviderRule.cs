@@ -1,8 +1,13 @@
+using System.Text.RegularExpressions;
 using Gateway.Configuration.Binding;
+using Gateway.Configuration.Model;
+using Gateway.Providers.AzureOpenAi;
+using Gateway.Providers.Mock;
+using Gateway.Providers.OpenAi;
 
 namespace Gateway.Configuration.Validation;
 
-internal sealed class ProviderRule : IConfigRule
+internal sealed partial class ProviderRule : IConfigRule
 {
     public void Validate(ConfigValidationContext context)
     {
@@ -33,20 +38,67 @@ internal sealed class ProviderRule : IConfigRule
                 }
             }
 
-            if (provider.Type == "openai_compatible" && provider.BaseUrl is null)
+            if (OpenAiPresets.All.TryGetValue(provider.Type, out var preset))
             {
-                context.Error(path, "missing required key 'base_url' (the server's OpenAI-compatible API root, such as http://127.0.0.1:11434/v1)");
+                if (preset.DefaultBaseUrl is null && provider.BaseUrl is null)
+                {
+                    context.Error(path, "missing required key 'base_url' (the server's OpenAI-compatible API root, such as http://127.0.0.1:11434/v1)");
+                }
+
+                if (preset.NeedsKey && string.IsNullOrEmpty(provider.ApiKey) && !context.IsWritten($"{path}.api_key"))
+                {
+                    context.Error(path, $"missing required key 'api_key' (write api_key: ${{{preset.KeyVariable}}})");
+                }
             }
 
-            if (provider.Type == "openai" && string.IsNullOrEmpty(provider.ApiKey) && !context.IsWritten($"{path}.api_key"))
+            if (provider.Type == AzureOpenAiProviderFactory.Type)
             {
-                context.Error(path, "missing required key 'api_key' (write api_key: ${OPENAI_API_KEY})");
+                ValidateAzure(context, path, provider);
+            }
+            else
+            {
+                if (provider.BearerToken is not null)
+                {
+                    context.Error($"{path}.bearer_token", "only azure_openai takes a bearer_token; other providers take api_key");
+                }
+
+                if (provider.ApiVersion is not null)
+                {
+                    context.Error($"{path}.api_version", "only azure_openai takes an api_version");
+                }
             }
 
-            if (provider.Type != "mock" && provider.Latency is not null)
+            if (provider.Type != MockProviderFactory.Type && provider.Latency is not null)
             {
                 context.Error($"{path}.latency", "only the mock provider takes a latency");
             }
         }
     }
+
+    private static void ValidateAzure(ConfigValidationContext context, string path, ProviderConfig provider)
+    {
+        if (provider.BaseUrl is null)
+        {
+            context.Error(path, "missing required key 'base_url' (the resource endpoint, such as https://my-resource.openai.azure.com)");
+        }
+
+        var hasKey = !string.IsNullOrEmpty(provider.ApiKey) || context.IsWritten($"{path}.api_key");
+        var hasToken = !string.IsNullOrEmpty(provider.BearerToken) || context.IsWritten($"{path}.bearer_token");
+        if (hasKey && hasToken)
+        {
+            context.Error($"{path}.bearer_token", "give either api_key or bearer_token, not both");
+        }
+        else if (!hasKey && !hasToken)
+        {
+            context.Error(path, "missing required key 'api_key' (write api_key: ${AZURE_OPENAI_API_KEY}, or bearer_token: ${AZURE_OPENAI_TOKEN} for Microsoft Entra ID)");
+        }
+
+        if (provider.ApiVersion is { } version && !ApiVersionPattern().IsMatch(version))
+        {
+            context.Error($"{path}.api_version", $"'{version}' is not an Azure OpenAI API version (a date such as 2024-10-21, optionally with -preview)");
+        }
+    }
+
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}(-preview)?$")]
+    private static partial Regex ApiVersionPattern();
 }

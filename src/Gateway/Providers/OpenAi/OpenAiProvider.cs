@@ -8,19 +8,18 @@ using Yarp.ReverseProxy.Forwarder;
 namespace Gateway.Providers.OpenAi;
 
 /// <summary>
-/// OpenAI and OpenAI-compatible upstreams: the body is forwarded as bytes with only the model value
-/// spliced, and the response (JSON or SSE) is streamed back by YARP as it arrives.
+/// Upstreams that speak OpenAI's wire format (OpenAI, Azure OpenAI, the OpenAI-compatible presets): the body
+/// is forwarded as bytes with only the model value spliced, and the response (JSON or SSE) is streamed back
+/// by YARP as it arrives. <paramref name="destination"/> gives the URL prefix a target's calls go to.
 /// </summary>
 internal sealed class OpenAiProvider(
     string name,
-    string baseUrl,
+    Func<Routing.RouteTarget, string> destination,
     OpenAiRequestTransformer transformer,
     IHttpForwarder forwarder,
     HttpMessageInvoker invoker,
     ILogger logger) : IProvider
 {
-    public const string DefaultBaseUrl = "https://api.openai.com/v1";
-
     public async Task SendAsync(ProviderCall call)
     {
         var context = call.HttpContext;
@@ -31,7 +30,7 @@ internal sealed class OpenAiProvider(
         request.ContentLength = body.Length;
         request.Headers.Remove(HeaderNames.TransferEncoding);
 
-        var error = await forwarder.SendAsync(context, baseUrl, invoker, call.Endpoint.ForwarderConfig, transformer);
+        var error = await forwarder.SendAsync(context, destination(call.Target), invoker, call.Endpoint.ForwarderConfig, transformer);
         if (error == ForwarderError.None)
         {
             return;

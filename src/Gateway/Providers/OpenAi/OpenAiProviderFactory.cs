@@ -8,12 +8,13 @@ internal sealed class OpenAiProviderFactory(IHttpForwarder forwarder, UpstreamIn
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger("Gateway.Providers.OpenAi");
 
-    public IReadOnlyList<string> Types { get; } = ["openai", "openai_compatible"];
+    public IReadOnlyList<string> Types { get; } = [.. OpenAiPresets.All.Keys];
 
     public IProvider Create(string name, ProviderConfig config)
     {
-        var baseUrl = config.BaseUrl ?? OpenAiProvider.DefaultBaseUrl;
-        var transformer = new OpenAiRequestTransformer(name, baseUrl, config.ApiKey, config.Headers);
-        return new OpenAiProvider(name, baseUrl, transformer, forwarder, invoker.Invoker, _logger);
+        // Validation guarantees a base URL wherever the preset has none.
+        var baseUrl = (config.BaseUrl ?? OpenAiPresets.All[config.Type].DefaultBaseUrl!).TrimEnd('/');
+        var transformer = new OpenAiRequestTransformer(name, UpstreamCredential.Bearer(config.ApiKey), config.Headers);
+        return new OpenAiProvider(name, _ => baseUrl, transformer, forwarder, invoker.Invoker, _logger);
     }
 }

@@ -14,24 +14,31 @@ namespace Gateway.Providers.OpenAi;
 /// the caller's, everything else untouched. On an upstream error it makes sure the client still gets
 /// OpenAI's error shape, and never the provider's credentials.
 /// </summary>
+/// <summary>The header that carries a provider's secret, and the secret itself (scrubbed from anything echoed back).</summary>
+internal sealed record UpstreamCredential(string Header, string Value, string Secret)
+{
+    public static UpstreamCredential? Bearer(string? secret) =>
+        string.IsNullOrEmpty(secret) ? null : new(HeaderNames.Authorization, "Bearer " + secret, secret);
+}
+
 internal sealed class OpenAiRequestTransformer : HttpTransformer
 {
     private const int MaxErrorBodyBytes = 64 * 1024;
     private static readonly string[] DroppedRequestHeaders = [.. GatewayKeyAuthenticator.CredentialHeaders, HeaderNames.Cookie, HeaderNames.AcceptEncoding];
 
     private readonly string _providerName;
-    private readonly string _baseUrl;
-    private readonly string? _authorization;
-    private readonly string? _apiKey;
+    private readonly UpstreamCredential? _credential;
+    private readonly string? _query;
     private readonly IReadOnlyDictionary<string, string> _headers;
 
-    public OpenAiRequestTransformer(string providerName, string baseUrl, string? apiKey, IReadOnlyDictionary<string, string> headers)
+    /// <param name="credential">How the provider's secret is sent; null for a server without keys.</param>
+    /// <param name="query">A query string sent instead of the caller's (Azure's ?api-version=…); null keeps the caller's.</param>
+    public OpenAiRequestTransformer(string providerName, UpstreamCredential? credential, IReadOnlyDictionary<string, string> headers, string? query = null)
     {
         _providerName = providerName;
-        _baseUrl = baseUrl.TrimEnd('/');
-        _apiKey = string.IsNullOrEmpty(apiKey) ? null : apiKey;
-        _authorization = _apiKey is null ? null : "Bearer " + _apiKey;
+        _credential = credential;
         _headers = headers;
+        _query = query;
     }
 
     public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
@@ -42,9 +49,9 @@ internal sealed class OpenAiRequestTransformer : HttpTransformer
             proxyRequest.Headers.Remove(header);
         }
 
-        if (_authorization is not null)
+        if (_credential is not null)
         {
-            proxyRequest.Headers.TryAddWithoutValidation(HeaderNames.Authorization, _authorization);
+            proxyRequest.Headers.TryAddWithoutValidation(_credential.Header, _credential.Value);
         }
 
         foreach (var (name, value) in _headers)
@@ -53,9 +60,10 @@ internal sealed class OpenAiRequestTransformer : HttpTransformer
             proxyRequest.Headers.TryAddWithoutValidation(name, value);
         }
 
-        // /v1/chat/completions on the gateway → {base_url}/chat/completions on the provider.
+        // /v1/chat/completions on the gateway → {destination}/chat/completions at the provider, where the
+        // destination is the provider's API root (or, for Azure, the target's deployment under it).
         var operation = httpContext.Request.Path.Value.AsSpan(InferencePaths.Prefix.Length);
-        proxyRequest.RequestUri = new Uri(string.Concat(_baseUrl, operation, httpContext.Request.QueryString.Value));
+        proxyRequest.RequestUri = new Uri(string.Concat(destinationPrefix, operation, _query ?? httpContext.Request.QueryString.Value));
     }
 
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
@@ -106,14 +114,14 @@ internal sealed class OpenAiRequestTransformer : HttpTransformer
 
     private byte[] Scrub(byte[] body)
     {
-        if (_apiKey is null)
+        if (_credential is null)
         {
             return body;
         }
 
         var text = Encoding.UTF8.GetString(body);
-        return text.Contains(_apiKey, StringComparison.Ordinal)
-            ? Encoding.UTF8.GetBytes(text.Replace(_apiKey, "[redacted]", StringComparison.Ordinal))
+        return text.Contains(_credential.Secret, StringComparison.Ordinal)
+            ? Encoding.UTF8.GetBytes(text.Replace(_credential.Secret, "[redacted]", StringComparison.Ordinal))
             : body;
     }
 

@@ -1,0 +1,64 @@
+namespace Gateway.Tests.Configuration;
+
+/// <summary>What each provider type needs in gateway.yaml: presets know their own defaults; Azure needs its endpoint and one credential.</summary>
+public sealed class ProviderTypeValidationTests
+{
+    private static string[] Errors(string providerYaml) => ConfigValidationTests.Parse($$"""
+        server: { listen: http://127.0.0.1:8080, auth: none }
+        providers:
+          p: {{providerYaml}}
+        endpoints:
+          chat:
+            targets: [ { provider: p, model: some-model } ]
+        """).FormattedErrors.ToArray();
+
+    [Theory]
+    [InlineData("groq", "GROQ_API_KEY")]
+    [InlineData("mistral", "MISTRAL_API_KEY")]
+    [InlineData("openrouter", "OPENROUTER_API_KEY")]
+    public void Hosted_preset_without_a_key_names_the_variable_to_use(string type, string variable)
+    {
+        Assert.Equal([$"gateway.yaml:3:3: providers.p: missing required key 'api_key' (write api_key: ${{{variable}}})"], Errors($"{{ type: {type} }}"));
+    }
+
+    [Theory]
+    [InlineData("{ type: ollama }")]
+    [InlineData("{ type: vllm, base_url: \"http://10.0.0.7:8000/v1\" }")]
+    [InlineData("{ type: deepseek, api_key: sk-deepseek-0123456789 }")]
+    [InlineData("{ type: azure_openai, base_url: \"https://contoso.openai.azure.com\", api_key: azure-key-0123456789 }")]
+    [InlineData("{ type: azure_openai, base_url: \"https://contoso.openai.azure.com\", bearer_token: entra-token-0123456789, api_version: 2025-01-01-preview }")]
+    public void Provider_with_what_its_type_needs_is_valid(string providerYaml)
+    {
+        Assert.Empty(Errors(providerYaml));
+    }
+
+    [Fact]
+    public void Azure_without_endpoint_or_credential_says_what_to_write()
+    {
+        Assert.Equal(
+        [
+            "gateway.yaml:3:3: providers.p: missing required key 'base_url' (the resource endpoint, such as https://my-resource.openai.azure.com)",
+            "gateway.yaml:3:3: providers.p: missing required key 'api_key' (write api_key: ${AZURE_OPENAI_API_KEY}, or bearer_token: ${AZURE_OPENAI_TOKEN} for Microsoft Entra ID)",
+        ], Errors("{ type: azure_openai }"));
+    }
+
+    [Fact]
+    public void Azure_with_both_credentials_or_a_malformed_version_is_rejected()
+    {
+        Assert.Equal(
+        [
+            "gateway.yaml:3:119: providers.p.bearer_token: give either api_key or bearer_token, not both",
+            "gateway.yaml:3:135: providers.p.api_version: '2024-10' is not an Azure OpenAI API version (a date such as 2024-10-21, optionally with -preview)",
+        ], Errors("{ type: azure_openai, base_url: \"https://contoso.openai.azure.com\", api_key: azure-key-0123456789, bearer_token: t, api_version: 2024-10 }"));
+    }
+
+    [Fact]
+    public void Bearer_token_and_api_version_belong_to_azure_only()
+    {
+        Assert.Equal(
+        [
+            "gateway.yaml:3:60: providers.p.bearer_token: only azure_openai takes a bearer_token; other providers take api_key",
+            "gateway.yaml:3:76: providers.p.api_version: only azure_openai takes an api_version",
+        ], Errors("{ type: openai, api_key: sk-0123456789, bearer_token: t, api_version: 2024-10-21 }"));
+    }
+}
