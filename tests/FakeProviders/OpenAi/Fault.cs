@@ -23,4 +23,7 @@ public abstract record Fault
 
     /// <summary>Send the first chunk, then wait for <see cref="Gate"/> before sending the rest.</summary>
     public sealed record StreamGate(TaskCompletionSource Gate) : Fault;
+
+    /// <summary>Stream this many events, then the provider's in-stream error event (Anthropic sends one when it overloads mid-answer).</summary>
+    public sealed record StreamErrorAfter(int AfterEvents, string ErrorType = "overloaded_error", string Message = "Overloaded") : Fault;
 }
