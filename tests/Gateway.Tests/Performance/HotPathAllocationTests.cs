@@ -61,11 +61,21 @@ public sealed class HotPathAllocationTests
         Assert.Equal(0, allocated);
     }
 
+    /// <summary>
+    /// The fewest bytes one call allocated over several calls: the runtime may allocate once while it tiers up
+    /// a method mid-call, but a real per-call allocation shows in every call.
+    /// </summary>
     private static long Measure(Action action)
     {
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        action();
-        return GC.GetAllocatedBytesForCurrentThread() - before;
+        var fewest = long.MaxValue;
+        for (var i = 0; i < 5; i++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            action();
+            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+
+        return fewest;
     }
 
     private static byte[] ChatBody(int promptKilobytes)
