@@ -55,6 +55,19 @@ internal static class GatewayErrors
     public static GatewayError UpstreamFailed(string provider, int status, string detail) => new(status, Upstream, "upstream_error", null,
         $"Provider '{provider}' returned HTTP {status}: {detail}");
 
+    public static GatewayError UnsupportedParameter(string field, string provider, string providerType) => new(StatusCodes.Status400BadRequest, InvalidRequest, "unsupported_parameter", field,
+        $"'{field}' is not supported by provider '{provider}' ({providerType}) yet; remove it or route this call to an OpenAI-compatible endpoint.");
+
+    /// <summary>A translated provider's own error, in OpenAI's shape: its status, and its message naming it.</summary>
+    public static GatewayError ProviderError(string provider, string providerType, int status, string? providerCode, string message) => new(
+        status == 529 ? StatusCodes.Status503ServiceUnavailable : status,
+        status switch { 429 => "rate_limit_error", >= 400 and < 500 => InvalidRequest, _ => Upstream },
+        status == 429 ? "rate_limit_exceeded" : providerCode ?? "upstream_error", null,
+        $"Provider '{provider}' ({providerType}) returned HTTP {status}: {message}");
+
+    public static GatewayError StreamBrokenOff(string provider, string reason) => new(StatusCodes.Status502BadGateway, Upstream, "upstream_stream_interrupted", null,
+        $"Provider '{provider}' ended the stream before it was complete: {reason}");
+
     public static GatewayError UpstreamProtocol(string provider, string model, string reason) => new(StatusCodes.Status502BadGateway, Upstream, "upstream_protocol_error", null,
         $"Provider '{provider}' (model '{model}') broke off the response: {reason}");
 

@@ -1,6 +1,7 @@
 using Gateway.Api;
 using Gateway.Configuration;
 using Gateway.Providers;
+using Gateway.Providers.Anthropic;
 using Gateway.Providers.AzureOpenAi;
 using Gateway.Providers.Mock;
 using Gateway.Providers.OpenAi;
@@ -35,6 +36,7 @@ internal static class GatewayServiceCollectionExtensions
         services.TryAddSingleton<UpstreamInvoker>();
         services.AddSingleton<IProviderFactory, OpenAiProviderFactory>();
         services.AddSingleton<IProviderFactory, AzureOpenAiProviderFactory>();
+        services.AddSingleton<IProviderFactory, AnthropicProviderFactory>();
         services.AddSingleton<IProviderFactory, MockProviderFactory>();
         services.TryAddSingleton<ProviderRegistry>();
     }

@@ -249,8 +249,8 @@ public sealed class FakeAnthropicServer : IAsyncDisposable
             switch (fault)
             {
                 case Fault.TruncatedStreamAfter truncate when i == truncate.AfterChunks:
-                    await context.Response.Body.FlushAsync(context.RequestAborted);
-                    context.Abort();
+                    // The response ends cleanly but early: no message_delta, no message_stop.
+                    // (Fault.Reset covers a dropped connection.)
                     return;
                 case Fault.MalformedChunk malformed when i == malformed.AfterChunks:
                     await EventAsync(context, "content_block_delta", "{\"type\": \"content_block_delta\", \"index\": ");

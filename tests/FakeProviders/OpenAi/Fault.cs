@@ -15,7 +15,7 @@ public abstract record Fault
     /// <summary>Drop the connection without answering.</summary>
     public sealed record Reset : Fault;
 
-    /// <summary>Stream this many chunks, then drop the connection (no finish chunk, no [DONE]).</summary>
+    /// <summary>Stream this many chunks, then stop early: the OpenAI fake drops the connection; the Anthropic fake ends the response cleanly without its closing events.</summary>
     public sealed record TruncatedStreamAfter(int AfterChunks) : Fault;
 
     /// <summary>Stream this many chunks, then one that is not JSON, then finish normally.</summary>

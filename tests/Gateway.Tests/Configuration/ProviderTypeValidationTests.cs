@@ -33,6 +33,26 @@ public sealed class ProviderTypeValidationTests
     }
 
     [Fact]
+    public void Anthropic_needs_a_key_and_serves_chat_endpoints_only()
+    {
+        var errors = ConfigValidationTests.Parse("""
+            server: { listen: http://127.0.0.1:8080, auth: none }
+            providers:
+              claude: { type: anthropic }
+            endpoints:
+              embed:
+                type: embeddings
+                targets: [ { provider: claude, model: claude-sonnet-4-5 } ]
+            """).FormattedErrors;
+
+        Assert.Equal(
+        [
+            "gateway.yaml:3:3: providers.claude: missing required key 'api_key' (write api_key: ${ANTHROPIC_API_KEY})",
+            "gateway.yaml:7:28: endpoints.embed.targets[0].provider: provider 'claude' (anthropic) serves chat only, not embeddings endpoints",
+        ], errors);
+    }
+
+    [Fact]
     public void Azure_without_endpoint_or_credential_says_what_to_write()
     {
         Assert.Equal(
@@ -58,7 +78,7 @@ public sealed class ProviderTypeValidationTests
         Assert.Equal(
         [
             "gateway.yaml:3:60: providers.p.bearer_token: only azure_openai takes a bearer_token; other providers take api_key",
-            "gateway.yaml:3:76: providers.p.api_version: only azure_openai takes an api_version",
+            "gateway.yaml:3:76: providers.p.api_version: only azure_openai and anthropic take an api_version",
         ], Errors("{ type: openai, api_key: sk-0123456789, bearer_token: t, api_version: 2024-10-21 }"));
     }
 }

@@ -24,8 +24,8 @@ internal sealed class EndpointRule : IConfigRule
                 context.Error(path, "needs at least one entry in 'targets'");
             }
 
-            ValidateTargets(context, $"{path}.targets", endpoint.Targets);
-            ValidateTargets(context, $"{path}.fallbacks", endpoint.Fallbacks);
+            ValidateTargets(context, $"{path}.targets", endpoint.Targets, endpoint.Type);
+            ValidateTargets(context, $"{path}.fallbacks", endpoint.Fallbacks, endpoint.Type);
 
             if (endpoint.Retry is { } retry)
             {
@@ -56,7 +56,7 @@ internal sealed class EndpointRule : IConfigRule
         }
     }
 
-    private static void ValidateTargets(ConfigValidationContext context, string path, IReadOnlyList<TargetConfig> targets)
+    private static void ValidateTargets(ConfigValidationContext context, string path, IReadOnlyList<TargetConfig> targets, string? endpointType)
     {
         var providers = context.Config.Providers;
         for (var i = 0; i < targets.Count; i++)
@@ -67,9 +67,13 @@ internal sealed class EndpointRule : IConfigRule
                 continue; // reported by the binder as a missing required key
             }
 
-            if (!providers.ContainsKey(target.Provider))
+            if (!providers.TryGetValue(target.Provider, out var provider))
             {
                 context.Error($"{path}[{i}].provider", $"unknown provider '{target.Provider}'{Suggestions.DidYouMean(target.Provider, providers.Keys)}; define it under 'providers'");
+            }
+            else if (provider.Type == Providers.Anthropic.AnthropicProvider.Type && endpointType is not null && endpointType != "chat")
+            {
+                context.Error($"{path}[{i}].provider", $"provider '{target.Provider}' (anthropic) serves chat only, not {endpointType} endpoints");
             }
 
             if (string.IsNullOrWhiteSpace(target.Model))

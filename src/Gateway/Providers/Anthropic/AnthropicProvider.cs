@@ -1,0 +1,250 @@
+using System.Text;
+using System.Text.Json;
+using Gateway.Errors;
+using Gateway.Providers.Translation;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Net.Http.Headers;
+
+namespace Gateway.Providers.Anthropic;
+
+/// <summary>
+/// Anthropic's Messages API behind OpenAI's chat completions: the request is translated into
+/// /v1/messages, the answer back into a chat.completion, and a stream event by event into OpenAI
+/// chunks as each event arrives. Text chat today; tools and images are refused with a 400 until they
+/// translate.
+/// </summary>
+internal sealed class AnthropicProvider(
+    string name,
+    Uri messagesUrl,
+    string apiKey,
+    string version,
+    int defaultMaxTokens,
+    IReadOnlyDictionary<string, string> headers,
+    HttpMessageInvoker invoker,
+    TimeProvider time,
+    ILogger logger) : IProvider
+{
+    public const string Type = "anthropic";
+    private const int MaxErrorBodyBytes = 64 * 1024;
+
+    public async Task SendAsync(ProviderCall call)
+    {
+        var context = call.HttpContext;
+        if (call.Endpoint.Kind != Routing.EndpointKind.Chat)
+        {
+            await ErrorResponseWriter.WriteAsync(context, GatewayErrors.UnsupportedParameter(Api.InferencePaths.Prefix + Routing.EndpointKinds.Operation(call.Endpoint.Kind), name, Type));
+            return;
+        }
+
+        if (OpenAiChatReader.TryRead(call.Body.Memory, name, Type, out var request) is { } invalid)
+        {
+            await ErrorResponseWriter.WriteAsync(context, invalid);
+            return;
+        }
+
+        using var upstream = new HttpRequestMessage(HttpMethod.Post, messagesUrl)
+        {
+            Content = new ReadOnlyMemoryContent(AnthropicRequestWriter.Write(request!, call.Target.Model, defaultMaxTokens)),
+        };
+        upstream.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        upstream.Headers.TryAddWithoutValidation("x-api-key", apiKey);
+        upstream.Headers.TryAddWithoutValidation("anthropic-version", version);
+        foreach (var (header, value) in headers)
+        {
+            upstream.Headers.TryAddWithoutValidation(header, value);
+        }
+
+        // The endpoint timeout bounds the wait for each piece of the answer: the headers, then every event.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        var limit = call.Endpoint.Config.Timeout;
+        timeout.CancelAfter(limit);
+        var writer = new OpenAiChatWriter(context.Response, "chatcmpl-" + Guid.NewGuid().ToString("N")[..24], call.Target.Model, time.GetUtcNow().ToUnixTimeSeconds());
+        HttpResponseMessage response;
+        try
+        {
+            response = await invoker.SendAsync(upstream, timeout.Token);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            ProviderLog.CallerWentAway(logger, name, call.Target.Model, Yarp.ReverseProxy.Forwarder.ForwarderError.RequestCanceled);
+            return;
+        }
+        catch (OperationCanceledException)
+        {
+            await ErrorResponseWriter.WriteAsync(context, GatewayErrors.UpstreamTimeout(name, call.Target.Model, limit));
+            return;
+        }
+        catch (HttpRequestException ex)
+        {
+            await ErrorResponseWriter.WriteAsync(context, GatewayErrors.UpstreamUnreachable(name, call.Target.Model, ex.InnerException?.Message ?? ex.Message));
+            return;
+        }
+
+        using (response)
+        {
+            try
+            {
+                if (!response.IsSuccessStatusCode)
+                {
+                    await ErrorResponseWriter.WriteAsync(context, await ReadErrorAsync(response, timeout.Token));
+                    return;
+                }
+
+                await using var body = await response.Content.ReadAsStreamAsync(timeout.Token);
+                if (request!.Stream)
+                {
+                    await RelayStreamAsync(body, writer, request.IncludeUsage, timeout, limit, context.RequestAborted);
+                }
+                else
+                {
+                    await TranslateMessageAsync(body, writer, timeout.Token);
+                }
+            }
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            {
+                ProviderLog.CallerWentAway(logger, name, call.Target.Model, Yarp.ReverseProxy.Forwarder.ForwarderError.ResponseBodyClient);
+            }
+            catch (OperationCanceledException)
+            {
+                await FailAsync(context, writer, GatewayErrors.UpstreamTimeout(name, call.Target.Model, limit));
+            }
+            catch (Exception ex) when (ex is IOException or HttpRequestException or JsonException or KeyNotFoundException or InvalidOperationException)
+            {
+                // The answer began and broke: a reset, a malformed event, a body that is not the Messages API's.
+                ProviderLog.UpstreamFailed(logger, name, call.Target.Model, Yarp.ReverseProxy.Forwarder.ForwarderError.ResponseBodyDestination, context.Response.HasStarted);
+                await FailAsync(context, writer, GatewayErrors.StreamBrokenOff(name, ex.Message));
+            }
+        }
+    }
+
+    private static async Task TranslateMessageAsync(Stream body, OpenAiChatWriter writer, CancellationToken cancellationToken)
+    {
+        using var document = await JsonDocument.ParseAsync(body, cancellationToken: cancellationToken);
+        var message = document.RootElement;
+        var text = new StringBuilder();
+        foreach (var block in message.GetProperty("content").EnumerateArray())
+        {
+            if (block.TryGetProperty("type", out var type) && type.ValueEquals("text"))
+            {
+                text.Append(block.GetProperty("text").GetString());
+            }
+        }
+
+        var finish = OpenAiChatWriter.FinishReason(message.TryGetProperty("stop_reason", out var reason) ? reason.GetString() : null);
+        await writer.WriteCompletionAsync(text.ToString(), finish, ReadUsage(message.GetProperty("usage"), default), cancellationToken);
+    }
+
+    /// <summary>Anthropic's named events in, OpenAI chunks out, one for one as they arrive.</summary>
+    private async Task RelayStreamAsync(Stream body, OpenAiChatWriter writer, bool includeUsage, CancellationTokenSource timeout, TimeSpan limit, CancellationToken aborted)
+    {
+        using var reader = new StreamReader(body, Encoding.UTF8);
+        writer.StartStream();
+        var usage = default(ChatUsage);
+        string? stopReason = null;
+        string? line;
+        while ((line = await reader.ReadLineAsync(timeout.Token)) is not null)
+        {
+            timeout.CancelAfter(limit);
+            if (!line.StartsWith("data:", StringComparison.Ordinal))
+            {
+                continue; // "event:" names repeat the data's own "type"; blank lines end events
+            }
+
+            using var data = JsonDocument.Parse(line.AsMemory(5).Trim());
+            var root = data.RootElement;
+            switch (root.GetProperty("type").GetString())
+            {
+                case "message_start":
+                    usage = ReadUsage(root.GetProperty("message").GetProperty("usage"), usage);
+                    await writer.WriteRoleAsync(includeUsage, aborted);
+                    break;
+                case "content_block_delta" when root.GetProperty("delta") is var delta && delta.GetProperty("type").ValueEquals("text_delta"):
+                    await writer.WriteContentAsync(delta.GetProperty("text").GetString()!, includeUsage, aborted);
+                    break;
+                case "message_delta":
+                    stopReason = root.GetProperty("delta").TryGetProperty("stop_reason", out var reason) ? reason.GetString() : null;
+                    usage = ReadUsage(root.GetProperty("usage"), usage);
+                    break;
+                case "message_stop":
+                    await writer.WriteFinishAsync(OpenAiChatWriter.FinishReason(stopReason), includeUsage, aborted);
+                    if (includeUsage)
+                    {
+                        await writer.WriteUsageAsync(usage, aborted);
+                    }
+
+                    await writer.WriteDoneAsync(aborted);
+                    return;
+                case "error":
+                    var error = root.GetProperty("error");
+                    await writer.WriteErrorAsync(GatewayErrors.ProviderError(name, Type, 500, error.GetProperty("type").GetString(), error.GetProperty("message").GetString() ?? ""), aborted);
+                    return;
+            }
+        }
+
+        await writer.WriteErrorAsync(GatewayErrors.StreamBrokenOff(name, "the connection closed before message_stop"), aborted);
+    }
+
+    /// <summary>Anthropic reports input tokens at the start and output tokens at the end; later figures win.</summary>
+    private static ChatUsage ReadUsage(JsonElement usage, ChatUsage previous)
+    {
+        int Read(string field) => usage.TryGetProperty(field, out var value) && value.TryGetInt32(out var number) ? number : 0;
+        var cached = Read("cache_read_input_tokens");
+        var prompt = Read("input_tokens") + Read("cache_creation_input_tokens") + cached;
+        var output = Read("output_tokens");
+        return new ChatUsage(prompt > 0 ? prompt : previous.PromptTokens, output > 0 ? output : previous.CompletionTokens, prompt > 0 ? cached : previous.CachedTokens);
+    }
+
+    private async Task<GatewayError> ReadErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var status = (int)response.StatusCode;
+        if (status is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden)
+        {
+            return GatewayErrors.UpstreamCredentialsRejected(name, status);
+        }
+
+        var buffer = new byte[MaxErrorBodyBytes];
+        var length = 0;
+        await using (var stream = await response.Content.ReadAsStreamAsync(cancellationToken))
+        {
+            int read;
+            while (length < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
+            {
+                length += read;
+            }
+        }
+
+        string? code = null;
+        var message = Encoding.UTF8.GetString(buffer, 0, length).Trim();
+        try
+        {
+            using var document = JsonDocument.Parse(buffer.AsMemory(0, length));
+            if (document.RootElement.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object)
+            {
+                code = error.TryGetProperty("type", out var type) ? type.GetString() : null;
+                message = error.TryGetProperty("message", out var text) ? text.GetString() ?? message : message;
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON (a proxy's HTML page, say): its text is the message.
+        }
+
+        var gatewayError = GatewayErrors.ProviderError(name, Type, status, code, message.Replace(apiKey, "[redacted]", StringComparison.Ordinal));
+        return response.Headers.TryGetValues(HeaderNames.RetryAfter, out var retryAfter)
+            ? gatewayError with { Headers = [new(HeaderNames.RetryAfter, string.Join(",", retryAfter))] }
+            : gatewayError;
+    }
+
+    private static async Task FailAsync(HttpContext context, OpenAiChatWriter writer, GatewayError error)
+    {
+        if (context.Response.HasStarted)
+        {
+            await writer.WriteErrorAsync(error, context.RequestAborted);
+        }
+        else
+        {
+            await ErrorResponseWriter.WriteAsync(context, error);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+using Gateway.Configuration.Model;
+using Gateway.Providers.OpenAi;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Providers.Anthropic;
+
+internal sealed class AnthropicProviderFactory(UpstreamInvoker invoker, TimeProvider time, ILoggerFactory loggerFactory) : IProviderFactory
+{
+    public const string DefaultBaseUrl = "https://api.anthropic.com";
+    public const string DefaultVersion = "2023-06-01";
+
+    /// <summary>Anthropic requires max_tokens; OpenAI callers often leave it out. Claude models all allow this many.</summary>
+    public const int DefaultMaxTokens = 4096;
+
+    private readonly ILogger _logger = loggerFactory.CreateLogger("Gateway.Providers.Anthropic");
+
+    public IReadOnlyList<string> Types { get; } = [AnthropicProvider.Type];
+
+    public IProvider Create(string name, ProviderConfig config)
+    {
+        // Validation guarantees the key. base_url is the API root; the Messages API is under /v1.
+        var root = (config.BaseUrl ?? DefaultBaseUrl).TrimEnd('/');
+        var messages = new Uri(root.EndsWith("/v1", StringComparison.Ordinal) ? root + "/messages" : root + "/v1/messages");
+        return new AnthropicProvider(name, messages, config.ApiKey ?? "", config.ApiVersion ?? DefaultVersion, DefaultMaxTokens,
+            config.Headers, invoker.Invoker, time, _logger);
+    }
+}

@@ -1,0 +1,172 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text.Json;
+using Gateway.Errors;
+using Microsoft.AspNetCore.Http;
+
+namespace Gateway.Providers.Translation;
+
+/// <summary>Usage in OpenAI's terms; cached tokens are part of the prompt tokens, as OpenAI counts them.</summary>
+internal readonly record struct ChatUsage(int PromptTokens, int CompletionTokens, int CachedTokens);
+
+/// <summary>
+/// Writes a translated answer in OpenAI's chat completion format: the whole object, or the SSE stream of
+/// chunks (role chunk, content chunks, finish chunk, usage chunk when asked for, [DONE]), each flushed as
+/// soon as it is written. Both go straight to the response's pipe through one Utf8JsonWriter.
+/// </summary>
+internal sealed class OpenAiChatWriter(HttpResponse response, string id, string model, long created)
+{
+    private static readonly byte[] DataPrefix = "data: "u8.ToArray();
+    private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
+    private static readonly byte[] Done = "data: [DONE]\n\n"u8.ToArray();
+
+    public static string FinishReason(string? providerReason) => providerReason switch
+    {
+        "max_tokens" or "model_context_window_exceeded" => "length",
+        "tool_use" => "tool_calls",
+        "refusal" => "content_filter",
+        _ => "stop",
+    };
+
+    public async Task WriteCompletionAsync(string text, string finishReason, ChatUsage usage, CancellationToken cancellationToken)
+    {
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json";
+        using (var json = new Utf8JsonWriter(response.BodyWriter, GatewayJson.WriterOptions))
+        {
+            json.WriteStartObject();
+            Header(json, "chat.completion");
+            json.WriteStartArray("choices");
+            json.WriteStartObject();
+            json.WriteNumber("index", 0);
+            json.WriteStartObject("message");
+            json.WriteString("role", "assistant");
+            json.WriteString("content", text);
+            json.WriteNull("refusal");
+            json.WriteEndObject();
+            json.WriteNull("logprobs");
+            json.WriteString("finish_reason", finishReason);
+            json.WriteEndObject();
+            json.WriteEndArray();
+            Usage(json, usage);
+            json.WriteEndObject();
+        }
+
+        await response.BodyWriter.FlushAsync(cancellationToken);
+    }
+
+    public void StartStream()
+    {
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "text/event-stream; charset=utf-8";
+        response.Headers.CacheControl = "no-cache";
+    }
+
+    public ValueTask<FlushResult> WriteRoleAsync(bool includeUsage, CancellationToken cancellationToken) =>
+        ChunkAsync(json => Delta(json, role: "assistant", content: "", finishReason: null, includeUsage), cancellationToken);
+
+    public ValueTask<FlushResult> WriteContentAsync(string content, bool includeUsage, CancellationToken cancellationToken) =>
+        ChunkAsync(json => Delta(json, role: null, content, finishReason: null, includeUsage), cancellationToken);
+
+    public ValueTask<FlushResult> WriteFinishAsync(string finishReason, bool includeUsage, CancellationToken cancellationToken) =>
+        ChunkAsync(json => Delta(json, role: null, content: null, finishReason, includeUsage), cancellationToken);
+
+    /// <summary>The final chunk OpenAI sends for stream_options.include_usage: no choices, only usage.</summary>
+    public ValueTask<FlushResult> WriteUsageAsync(ChatUsage usage, CancellationToken cancellationToken) => ChunkAsync(json =>
+    {
+        Header(json, "chat.completion.chunk");
+        json.WriteStartArray("choices");
+        json.WriteEndArray();
+        Usage(json, usage);
+    }, cancellationToken);
+
+    public async ValueTask WriteDoneAsync(CancellationToken cancellationToken)
+    {
+        response.BodyWriter.Write(Done);
+        await response.BodyWriter.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Ends a stream that broke off: an error event in OpenAI's error shape and no [DONE], so SDKs raise
+    /// instead of treating a partial answer as complete.
+    /// </summary>
+    public async ValueTask WriteErrorAsync(GatewayError error, CancellationToken cancellationToken)
+    {
+        response.BodyWriter.Write(DataPrefix);
+        response.BodyWriter.Write(ErrorResponseWriter.Serialize(error));
+        response.BodyWriter.Write(EventEnd);
+        await response.BodyWriter.FlushAsync(cancellationToken);
+    }
+
+    private ValueTask<FlushResult> ChunkAsync(Action<Utf8JsonWriter> write, CancellationToken cancellationToken)
+    {
+        var pipe = response.BodyWriter;
+        pipe.Write(DataPrefix);
+        using (var json = new Utf8JsonWriter(pipe, GatewayJson.WriterOptions))
+        {
+            json.WriteStartObject();
+            write(json);
+            json.WriteEndObject();
+        }
+
+        pipe.Write(EventEnd);
+        return pipe.FlushAsync(cancellationToken);
+    }
+
+    private void Delta(Utf8JsonWriter json, string? role, string? content, string? finishReason, bool includeUsage)
+    {
+        Header(json, "chat.completion.chunk");
+        json.WriteStartArray("choices");
+        json.WriteStartObject();
+        json.WriteNumber("index", 0);
+        json.WriteStartObject("delta");
+        if (role is not null)
+        {
+            json.WriteString("role", role);
+        }
+
+        if (content is not null)
+        {
+            json.WriteString("content", content);
+        }
+
+        json.WriteEndObject();
+        json.WriteNull("logprobs");
+        if (finishReason is null)
+        {
+            json.WriteNull("finish_reason");
+        }
+        else
+        {
+            json.WriteString("finish_reason", finishReason);
+        }
+
+        json.WriteEndObject();
+        json.WriteEndArray();
+        if (includeUsage)
+        {
+            // OpenAI marks every chunk before the usage chunk with "usage": null when usage was asked for.
+            json.WriteNull("usage");
+        }
+    }
+
+    private void Header(Utf8JsonWriter json, string objectType)
+    {
+        json.WriteString("id", id);
+        json.WriteString("object", objectType);
+        json.WriteNumber("created", created);
+        json.WriteString("model", model);
+    }
+
+    private static void Usage(Utf8JsonWriter json, ChatUsage usage)
+    {
+        json.WriteStartObject("usage");
+        json.WriteNumber("prompt_tokens", usage.PromptTokens);
+        json.WriteNumber("completion_tokens", usage.CompletionTokens);
+        json.WriteNumber("total_tokens", usage.PromptTokens + usage.CompletionTokens);
+        json.WriteStartObject("prompt_tokens_details");
+        json.WriteNumber("cached_tokens", usage.CachedTokens);
+        json.WriteEndObject();
+        json.WriteEndObject();
+    }
+}

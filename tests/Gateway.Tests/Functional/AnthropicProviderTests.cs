@@ -1,0 +1,196 @@
+using System.ClientModel;
+using System.Net;
+using System.Text.Json;
+using FakeProviders.Anthropic;
+using FakeProviders.OpenAi;
+using Gateway.Tests.Support;
+using OpenAI.Chat;
+
+namespace Gateway.Tests.Functional;
+
+/// <summary>
+/// anthropic: the stock OpenAI SDK chats with the gateway; the gateway speaks the Messages API to the fake
+/// Anthropic service and translates every answer, stream and error back into OpenAI's format.
+/// </summary>
+public sealed class AnthropicProviderTests : IAsyncLifetime
+{
+    private FakeAnthropicServer _anthropic = null!;
+    private GatewayHost _gateway = null!;
+
+    public async Task InitializeAsync()
+    {
+        _anthropic = await FakeAnthropicServer.StartAsync();
+        _gateway = await GatewayHost.StartAsync($$"""
+            server: { listen: http://127.0.0.1:8080, auth: none }
+            providers:
+              claude: { type: anthropic, base_url: "{{_anthropic.BaseUrl}}", api_key: {{_anthropic.ApiKey}} }
+            endpoints:
+              chat:
+                timeout: 5s
+                targets: [ { provider: claude, model: claude-sonnet-4-5 } ]
+            """);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _gateway.DisposeAsync();
+        await _anthropic.DisposeAsync();
+    }
+
+    private ChatClient Chat => _gateway.Sdk().GetChatClient("chat");
+
+    private static ChatMessage[] Conversation =>
+    [
+        new SystemChatMessage("You are terse."),
+#pragma warning disable OPENAI001 // developer messages are what newer OpenAI models use for system prompts
+        new DeveloperChatMessage("Answer in English."),
+#pragma warning restore OPENAI001
+        new UserChatMessage("Hello"),
+        new AssistantChatMessage("Hi."),
+        new UserChatMessage("Greet me again"),
+    ];
+
+    [Fact]
+    public async Task Chat_is_translated_to_the_messages_api_and_back()
+    {
+        ChatCompletion completion = await Chat.CompleteChatAsync(Conversation, new ChatCompletionOptions { Temperature = 0.2f, StopSequences = { "never-appears" } });
+
+        Assert.Equal(_anthropic.ReplyText, completion.Content[0].Text);
+        Assert.Equal(ChatFinishReason.Stop, completion.FinishReason);
+        Assert.True(completion.Usage.InputTokenCount > 0);
+        Assert.Equal(completion.Usage.InputTokenCount + completion.Usage.OutputTokenCount, completion.Usage.TotalTokenCount);
+
+        var sent = Assert.Single(_anthropic.Requests);
+        Assert.Equal(_anthropic.ApiKey, sent.Header("x-api-key"));
+        Assert.Equal("2023-06-01", sent.Header("anthropic-version"));
+        var body = JsonDocument.Parse(sent.Body).RootElement;
+        Assert.Equal("claude-sonnet-4-5", body.GetProperty("model").GetString());
+        Assert.Equal("You are terse.\n\nAnswer in English.", body.GetProperty("system").GetString());
+        Assert.Equal(4096, body.GetProperty("max_tokens").GetInt32());
+        Assert.Equal(["user", "assistant", "user"], body.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("role").GetString()));
+        Assert.Equal(["never-appears"], body.GetProperty("stop_sequences").EnumerateArray().Select(s => s.GetString()));
+    }
+
+    [Fact]
+    public async Task Stream_is_translated_event_by_event_with_the_usage_chunk_last()
+    {
+        var updates = new List<StreamingChatCompletionUpdate>();
+        await foreach (var update in Chat.CompleteChatStreamingAsync(Conversation))
+        {
+            updates.Add(update);
+        }
+
+        Assert.Equal(ChatMessageRole.Assistant, updates[0].Role);
+        Assert.Equal(_anthropic.ReplyText, string.Concat(updates.SelectMany(u => u.ContentUpdate).Select(p => p.Text)));
+        Assert.Equal(ChatFinishReason.Stop, updates[^2].FinishReason);
+        Assert.NotNull(updates[^1].Usage);
+        Assert.True(updates[^1].Usage.OutputTokenCount > 0);
+        Assert.True(JsonDocument.Parse(Assert.Single(_anthropic.Requests).Body).RootElement.GetProperty("stream").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Answer_cut_at_max_tokens_finishes_with_length()
+    {
+        ChatCompletion completion = await Chat.CompleteChatAsync([new UserChatMessage("hi")], new ChatCompletionOptions { MaxOutputTokenCount = 3 });
+
+        Assert.Equal(ChatFinishReason.Length, completion.FinishReason);
+        Assert.Equal(3, JsonDocument.Parse(Assert.Single(_anthropic.Requests).Body).RootElement.GetProperty("max_tokens").GetInt32());
+    }
+
+    [Fact]
+    public async Task Tools_are_refused_with_a_400_that_names_them_and_never_reach_the_provider()
+    {
+        var options = new ChatCompletionOptions { Tools = { ChatTool.CreateFunctionTool("get_weather", "Weather for a city") } };
+
+        var error = await Assert.ThrowsAsync<ClientResultException>(() => Chat.CompleteChatAsync([new UserChatMessage("Weather in Paris?")], options));
+
+        Assert.Equal(400, error.Status);
+        Assert.Contains("'tools' is not supported by provider 'claude' (anthropic)", error.Message, StringComparison.Ordinal);
+        Assert.Empty(_anthropic.Requests);
+    }
+
+    [Fact]
+    public async Task Rate_limit_keeps_429_retry_after_and_anthropics_message()
+    {
+        _anthropic.Enqueue(new Fault.Status(429, Headers: new Dictionary<string, string> { ["retry-after"] = "12" }));
+
+        using var response = await _gateway.Client.SendAsync(Http.Post("/v1/chat/completions", Http.Chat("chat")));
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+        Assert.Equal("12", response.Headers.GetValues("retry-after").Single());
+        var (message, type, code, _) = await Http.ReadErrorAsync(response);
+        Assert.Equal(("rate_limit_error", "rate_limit_exceeded"), (type, code));
+        Assert.StartsWith("Provider 'claude' (anthropic) returned HTTP 429: This request would exceed the rate limit", message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(500, 500, "api_error")]
+    [InlineData(529, 503, "overloaded_error")]
+    [InlineData(400, 400, "invalid_request_error")]
+    public async Task Provider_errors_keep_their_status_and_name_the_provider(int status, int expectedStatus, string code)
+    {
+        _anthropic.Enqueue(new Fault.Status(status));
+
+        using var response = await _gateway.Client.SendAsync(Http.Post("/v1/chat/completions", Http.Chat("chat")));
+
+        Assert.Equal(expectedStatus, (int)response.StatusCode);
+        var (message, _, errorCode, _) = await Http.ReadErrorAsync(response);
+        Assert.Equal(code, errorCode);
+        Assert.StartsWith($"Provider 'claude' (anthropic) returned HTTP {status}:", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Rejected_key_is_a_502_that_never_shows_the_key()
+    {
+        _anthropic.Enqueue(new Fault.Status(401));
+
+        using var response = await _gateway.Client.SendAsync(Http.Post("/v1/chat/completions", Http.Chat("chat")));
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        var (message, _, code, _) = await Http.ReadErrorAsync(response);
+        Assert.Equal("upstream_auth_failed", code);
+        Assert.DoesNotContain(_anthropic.ApiKey, message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("ends early", "upstream_stream_interrupted")]
+    [InlineData("malformed event", "upstream_stream_interrupted")]
+    [InlineData("overloaded mid-answer", "overloaded_error")]
+    public async Task Broken_stream_ends_with_an_error_event_not_a_clean_finish(string breakage, string code)
+    {
+        _anthropic.Enqueue(breakage switch
+        {
+            "ends early" => new Fault.TruncatedStreamAfter(5),
+            "malformed event" => new Fault.MalformedChunk(4),
+            _ => new Fault.StreamErrorAfter(4),
+        });
+
+        using var response = await _gateway.Client.SendAsync(Http.Post("/v1/chat/completions", Http.Chat("chat", stream: true)));
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("\"delta\":{\"role\":\"assistant\"", body, StringComparison.Ordinal);
+        Assert.Contains($"\"code\":\"{code}\"", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("[DONE]", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Silent_provider_is_a_504_after_the_endpoint_timeout()
+    {
+        _anthropic.Enqueue(new Fault.Delay(TimeSpan.FromSeconds(30)));
+        await _gateway.RewriteConfigAsync($$"""
+            server: { listen: http://127.0.0.1:8080, auth: none }
+            providers:
+              claude: { type: anthropic, base_url: "{{_anthropic.BaseUrl}}", api_key: {{_anthropic.ApiKey}} }
+            endpoints:
+              chat:
+                timeout: 200ms
+                targets: [ { provider: claude, model: claude-sonnet-4-5 } ]
+            """);
+
+        using var response = await _gateway.Client.SendAsync(Http.Post("/v1/chat/completions", Http.Chat("chat")));
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.Equal("upstream_timeout", (await Http.ReadErrorAsync(response)).Code);
+    }
+}
