@@ -97,15 +97,90 @@ public sealed class AnthropicProviderTests : IAsyncLifetime
         Assert.Equal(3, JsonDocument.Parse(Assert.Single(_anthropic.Requests).Body).RootElement.GetProperty("max_tokens").GetInt32());
     }
 
-    [Fact]
-    public async Task Tools_are_refused_with_a_400_that_names_them_and_never_reach_the_provider()
+    private static ChatCompletionOptions WeatherTool(ChatToolChoice? choice = null) => new()
     {
-        var options = new ChatCompletionOptions { Tools = { ChatTool.CreateFunctionTool("get_weather", "Weather for a city") } };
+        Tools = { ChatTool.CreateFunctionTool("get_weather", "Current weather for a city", BinaryData.FromString("""{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}""")) },
+        ToolChoice = choice,
+    };
 
-        var error = await Assert.ThrowsAsync<ClientResultException>(() => Chat.CompleteChatAsync([new UserChatMessage("Weather in Paris?")], options));
+    [Fact]
+    public async Task Tool_call_comes_back_as_openai_tool_calls_with_the_tool_and_choice_sent_as_anthropics()
+    {
+        _anthropic.ToolUses.Enqueue(("get_weather", """{"city":"Paris"}"""));
+
+        ChatCompletion completion = await Chat.CompleteChatAsync([new UserChatMessage("Weather in Paris?")], WeatherTool(ChatToolChoice.CreateFunctionChoice("get_weather")));
+
+        Assert.Equal(ChatFinishReason.ToolCalls, completion.FinishReason);
+        var call = Assert.Single(completion.ToolCalls);
+        Assert.Equal("get_weather", call.FunctionName);
+        Assert.StartsWith("toolu_", call.Id, StringComparison.Ordinal);
+        Assert.Equal("Paris", JsonDocument.Parse(call.FunctionArguments).RootElement.GetProperty("city").GetString());
+        var body = JsonDocument.Parse(Assert.Single(_anthropic.Requests).Body).RootElement;
+        var tool = Assert.Single(body.GetProperty("tools").EnumerateArray());
+        Assert.Equal("get_weather", tool.GetProperty("name").GetString());
+        Assert.Equal("object", tool.GetProperty("input_schema").GetProperty("type").GetString());
+        Assert.Equal("""{"type":"tool","name":"get_weather"}""", body.GetProperty("tool_choice").GetRawText());
+    }
+
+    [Fact]
+    public async Task Parallel_tool_calls_stream_with_stable_indexes_and_arguments_that_join_up()
+    {
+        _anthropic.ToolUses.Enqueue(("get_weather", """{"city":"Paris"}"""));
+        _anthropic.ToolUses.Enqueue(("get_weather", """{"city":"Rome"}"""));
+        var arguments = new Dictionary<int, System.Text.StringBuilder>();
+        var ids = new Dictionary<int, string>();
+        ChatFinishReason? finish = null;
+
+        await foreach (var update in Chat.CompleteChatStreamingAsync([new UserChatMessage("Weather in Paris and Rome?")], WeatherTool()))
+        {
+            foreach (var call in update.ToolCallUpdates)
+            {
+                if (call.ToolCallId is { } id)
+                {
+                    ids[call.Index] = id;
+                }
+
+                (arguments.TryGetValue(call.Index, out var sb) ? sb : arguments[call.Index] = new()).Append(call.FunctionArgumentsUpdate?.ToString());
+            }
+
+            finish ??= update.FinishReason;
+        }
+
+        Assert.Equal(ChatFinishReason.ToolCalls, finish);
+        Assert.Equal([0, 1], ids.Keys.Order());
+        Assert.NotEqual(ids[0], ids[1]);
+        Assert.Equal("""{"city":"Paris"}""", arguments[0].ToString());
+        Assert.Equal("""{"city":"Rome"}""", arguments[1].ToString());
+    }
+
+    [Fact]
+    public async Task Tool_results_round_trip_as_tool_use_and_tool_result_blocks()
+    {
+        ChatMessage[] conversation =
+        [
+            new UserChatMessage("Weather in Paris?"),
+            new AssistantChatMessage([ChatToolCall.CreateFunctionToolCall("toolu_01A", "get_weather", BinaryData.FromString("""{"city":"Paris"}"""))]),
+            new ToolChatMessage("toolu_01A", "18°C and sunny"),
+        ];
+
+        ChatCompletion completion = await Chat.CompleteChatAsync(conversation, WeatherTool());
+
+        Assert.Equal(_anthropic.ReplyText, completion.Content[0].Text);
+        var messages = JsonDocument.Parse(Assert.Single(_anthropic.Requests).Body).RootElement.GetProperty("messages");
+        Assert.Equal("""[{"type":"tool_use","id":"toolu_01A","name":"get_weather","input":{"city":"Paris"}}]""", messages[1].GetProperty("content").GetRawText());
+        Assert.Equal("user", messages[2].GetProperty("role").GetString());
+        Assert.Equal("""[{"type":"tool_result","tool_use_id":"toolu_01A","content":"18°C and sunny"}]""", messages[2].GetProperty("content").GetRawText());
+    }
+
+    [Fact]
+    public async Task Image_parts_are_refused_with_a_400_that_names_them_and_never_reach_the_provider()
+    {
+        var image = ChatMessageContentPart.CreateImagePart(new Uri("https://example.com/cat.png"));
+
+        var error = await Assert.ThrowsAsync<ClientResultException>(() => Chat.CompleteChatAsync([new UserChatMessage(ChatMessageContentPart.CreateTextPart("What is this?"), image)]));
 
         Assert.Equal(400, error.Status);
-        Assert.Contains("'tools' is not supported by provider 'claude' (anthropic)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'messages[0].content[1] (image_url parts)' is not supported by provider 'claude' (anthropic)", error.Message, StringComparison.Ordinal);
         Assert.Empty(_anthropic.Requests);
     }
 

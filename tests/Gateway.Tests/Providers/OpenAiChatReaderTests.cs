@@ -26,10 +26,34 @@ public sealed class OpenAiChatReaderTests
 
         Assert.Null(error);
         Assert.Equal(["Be terse.", "English only."], request!.System);
-        Assert.Equal([(ChatRole.User, 3), (ChatRole.Assistant, 1)], request.Turns.Select(t => (t.Role, t.Text.Count)));
+        Assert.Equal([(ChatRole.User, 3), (ChatRole.Assistant, 1)], request.Turns.Select(t => (t.Role, t.Parts.Count)));
         Assert.Equal(70, request.MaxTokens);
         Assert.Equal(["END"], request.Stop);
         Assert.Equal(("u-1", true, true), (request.User, request.Stream, request.IncludeUsage));
+    }
+
+    [Fact]
+    public void Tool_calls_results_tools_and_choice_are_read_with_results_in_the_users_turn()
+    {
+        var (request, error) = Read("""
+            {"model":"chat","messages":[
+              {"role":"user","content":"Weather in Paris and Rome?"},
+              {"role":"assistant","content":null,"tool_calls":[
+                {"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}},
+                {"id":"call_2","type":"function","function":{"name":"get_weather","arguments":""}}]},
+              {"role":"tool","tool_call_id":"call_1","content":"18C"},
+              {"role":"tool","tool_call_id":"call_2","content":[{"type":"text","text":"21C"}]}],
+             "tools":[{"type":"function","function":{"name":"get_weather","description":"Weather","parameters":{"type":"object"}}}],
+             "tool_choice":{"type":"function","function":{"name":"get_weather"}},"parallel_tool_calls":false}
+            """);
+
+        Assert.Null(error);
+        Assert.Equal([ChatRole.User, ChatRole.Assistant, ChatRole.User], request!.Turns.Select(t => t.Role));
+        Assert.Equal([new ToolCallPart("call_1", "get_weather", """{"city":"Paris"}"""), new ToolCallPart("call_2", "get_weather", "{}")], request.Turns[1].Parts);
+        Assert.Equal([new ToolResultPart("call_1", "18C"), new ToolResultPart("call_2", "21C")], request.Turns[2].Parts);
+        Assert.Equal(new ChatTool("get_weather", "Weather", """{"type":"object"}"""), Assert.Single(request.Tools));
+        Assert.Equal(new ChatToolChoice(ToolChoiceMode.Named, "get_weather"), request.ToolChoice);
+        Assert.False(request.ParallelToolCalls);
     }
 
     [Theory]
@@ -43,11 +67,12 @@ public sealed class OpenAiChatReaderTests
     }
 
     [Theory]
-    [InlineData("""{"model":"chat","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f"}}]}""", "'tools' is not supported by provider 'claude' (anthropic) yet")]
     [InlineData("""{"model":"chat","messages":[{"role":"user","content":"hi"}],"seed":7}""", "'seed' is not supported")]
     [InlineData("""{"model":"chat","messages":[{"role":"user","content":"hi"}],"n":2}""", "'n' is not supported")]
     [InlineData("""{"model":"chat","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://x/y.png"}}]}]}""", "'messages[0].content[0] (image_url parts)' is not supported")]
-    [InlineData("""{"model":"chat","messages":[{"role":"user","content":"hi"},{"role":"tool","tool_call_id":"c1","content":"42"}]}""", "'messages[1] (tool calls and results)' is not supported")]
+    [InlineData("""{"model":"chat","messages":[{"role":"user","content":"hi"},{"role":"function","name":"f","content":"42"}]}""", "'messages[1] (legacy function messages; use tool messages)' is not supported")]
+    [InlineData("""{"model":"chat","messages":[{"role":"user","content":"hi"},{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"not json"}}]}]}""", "expected a JSON object in the string")]
+    [InlineData("""{"model":"chat","messages":[{"role":"user","content":"hi"}],"tool_choice":"sometimes"}""", "expected auto, none, required")]
     [InlineData("""{"model":"chat","messages":[{"role":"system","content":"only a system prompt"}]}""", "needs at least one user or assistant message")]
     public void What_cannot_be_honoured_is_refused_by_name(string json, string message)
     {

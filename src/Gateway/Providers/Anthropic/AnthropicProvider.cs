@@ -11,8 +11,8 @@ namespace Gateway.Providers.Anthropic;
 /// <summary>
 /// Anthropic's Messages API behind OpenAI's chat completions: the request is translated into
 /// /v1/messages, the answer back into a chat.completion, and a stream event by event into OpenAI
-/// chunks as each event arrives. Text chat today; tools and images are refused with a 400 until they
-/// translate.
+/// chunks as each event arrives: text, tool calls (streamed arguments included) and tool results; images
+/// are refused with a 400 until they translate.
 /// </summary>
 internal sealed class AnthropicProvider(
     string name,
@@ -123,16 +123,22 @@ internal sealed class AnthropicProvider(
         using var document = await JsonDocument.ParseAsync(body, cancellationToken: cancellationToken);
         var message = document.RootElement;
         var text = new StringBuilder();
+        var toolCalls = new List<ToolCallPart>();
         foreach (var block in message.GetProperty("content").EnumerateArray())
         {
-            if (block.TryGetProperty("type", out var type) && type.ValueEquals("text"))
+            var type = block.GetProperty("type");
+            if (type.ValueEquals("text"))
             {
                 text.Append(block.GetProperty("text").GetString());
+            }
+            else if (type.ValueEquals("tool_use"))
+            {
+                toolCalls.Add(new ToolCallPart(block.GetProperty("id").GetString()!, block.GetProperty("name").GetString()!, block.GetProperty("input").GetRawText()));
             }
         }
 
         var finish = OpenAiChatWriter.FinishReason(message.TryGetProperty("stop_reason", out var reason) ? reason.GetString() : null);
-        await writer.WriteCompletionAsync(text.ToString(), finish, ReadUsage(message.GetProperty("usage"), default), cancellationToken);
+        await writer.WriteCompletionAsync(text.ToString(), toolCalls, finish, ReadUsage(message.GetProperty("usage"), default), cancellationToken);
     }
 
     /// <summary>Anthropic's named events in, OpenAI chunks out, one for one as they arrive.</summary>
@@ -142,6 +148,8 @@ internal sealed class AnthropicProvider(
         writer.StartStream();
         var usage = default(ChatUsage);
         string? stopReason = null;
+        // Anthropic numbers content blocks (text and tools together); OpenAI numbers tool calls on their own.
+        var toolIndexes = new Dictionary<int, int>();
         string? line;
         while ((line = await reader.ReadLineAsync(timeout.Token)) is not null)
         {
@@ -159,8 +167,16 @@ internal sealed class AnthropicProvider(
                     usage = ReadUsage(root.GetProperty("message").GetProperty("usage"), usage);
                     await writer.WriteRoleAsync(includeUsage, aborted);
                     break;
+                case "content_block_start" when root.GetProperty("content_block") is var block && block.GetProperty("type").ValueEquals("tool_use"):
+                    var toolIndex = toolIndexes.Count;
+                    toolIndexes[root.GetProperty("index").GetInt32()] = toolIndex;
+                    await writer.WriteToolCallStartAsync(toolIndex, block.GetProperty("id").GetString()!, block.GetProperty("name").GetString()!, includeUsage, aborted);
+                    break;
                 case "content_block_delta" when root.GetProperty("delta") is var delta && delta.GetProperty("type").ValueEquals("text_delta"):
                     await writer.WriteContentAsync(delta.GetProperty("text").GetString()!, includeUsage, aborted);
+                    break;
+                case "content_block_delta" when root.GetProperty("delta") is var jsonDelta && jsonDelta.GetProperty("type").ValueEquals("input_json_delta"):
+                    await writer.WriteToolCallArgumentsAsync(toolIndexes[root.GetProperty("index").GetInt32()], jsonDelta.GetProperty("partial_json").GetString()!, includeUsage, aborted);
                     break;
                 case "message_delta":
                     stopReason = root.GetProperty("delta").TryGetProperty("stop_reason", out var reason) ? reason.GetString() : null;

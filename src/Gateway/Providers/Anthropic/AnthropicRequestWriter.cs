@@ -27,19 +27,16 @@ internal static class AnthropicRequestWriter
             {
                 json.WriteStartObject();
                 json.WriteString("role", turn.Role == ChatRole.User ? "user" : "assistant");
-                if (turn.Text.Count == 1)
+                if (turn.Parts is [TextPart only])
                 {
-                    json.WriteString("content", turn.Text[0]);
+                    json.WriteString("content", only.Text);
                 }
                 else
                 {
                     json.WriteStartArray("content");
-                    foreach (var text in turn.Text)
+                    foreach (var part in turn.Parts)
                     {
-                        json.WriteStartObject();
-                        json.WriteString("type", "text");
-                        json.WriteString("text", text);
-                        json.WriteEndObject();
+                        WriteBlock(json, part);
                     }
 
                     json.WriteEndArray();
@@ -49,6 +46,7 @@ internal static class AnthropicRequestWriter
             }
 
             json.WriteEndArray();
+            WriteTools(json, request);
             if (request.Temperature is { } temperature)
             {
                 json.WriteNumber("temperature", temperature);
@@ -86,5 +84,81 @@ internal static class AnthropicRequestWriter
         }
 
         return buffer.WrittenMemory;
+    }
+
+    private static void WriteBlock(Utf8JsonWriter json, ChatPart part)
+    {
+        json.WriteStartObject();
+        switch (part)
+        {
+            case TextPart text:
+                json.WriteString("type", "text");
+                json.WriteString("text", text.Text);
+                break;
+            case ToolCallPart call:
+                json.WriteString("type", "tool_use");
+                json.WriteString("id", call.Id);
+                json.WriteString("name", call.Name);
+                json.WritePropertyName("input");
+                json.WriteRawValue(call.ArgumentsJson);
+                break;
+            case ToolResultPart result:
+                json.WriteString("type", "tool_result");
+                json.WriteString("tool_use_id", result.ToolCallId);
+                json.WriteString("content", result.Content);
+                break;
+        }
+
+        json.WriteEndObject();
+    }
+
+    private static void WriteTools(Utf8JsonWriter json, ChatRequest request)
+    {
+        if (request.Tools.Count > 0)
+        {
+            json.WriteStartArray("tools");
+            foreach (var tool in request.Tools)
+            {
+                json.WriteStartObject();
+                json.WriteString("name", tool.Name);
+                if (tool.Description is { } description)
+                {
+                    json.WriteString("description", description);
+                }
+
+                // Anthropic requires a schema; OpenAI lets a function take no parameters.
+                json.WritePropertyName("input_schema");
+                json.WriteRawValue(tool.ParametersJson ?? """{"type":"object","properties":{}}""");
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+        }
+
+        var choice = request.ToolChoice;
+        if (choice is null && request.ParallelToolCalls != false)
+        {
+            return;
+        }
+
+        json.WriteStartObject("tool_choice");
+        json.WriteString("type", (choice?.Mode ?? ToolChoiceMode.Auto) switch
+        {
+            ToolChoiceMode.None => "none",
+            ToolChoiceMode.Required => "any",
+            ToolChoiceMode.Named => "tool",
+            _ => "auto",
+        });
+        if (choice?.Mode == ToolChoiceMode.Named)
+        {
+            json.WriteString("name", choice.Name);
+        }
+
+        if (request.ParallelToolCalls == false && choice?.Mode != ToolChoiceMode.None)
+        {
+            json.WriteBoolean("disable_parallel_tool_use", true);
+        }
+
+        json.WriteEndObject();
     }
 }

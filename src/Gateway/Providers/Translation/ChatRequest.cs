@@ -6,8 +6,9 @@ namespace Gateway.Providers.Translation;
 /// else is refused with a 400 by the reader rather than dropped.
 /// </summary>
 /// <param name="System">System and developer instructions, in order, for providers that take them apart from the turns.</param>
-/// <param name="Turns">User and assistant turns; consecutive turns of one role are merged.</param>
+/// <param name="Turns">User and assistant turns; consecutive turns of one role are merged (tool results count as the user's).</param>
 /// <param name="MaxTokens">max_completion_tokens or max_tokens; null when the caller set neither.</param>
+/// <param name="ParallelToolCalls">False when the caller asked for at most one tool call; null when it did not say.</param>
 internal sealed record ChatRequest(
     IReadOnlyList<string> System,
     IReadOnlyList<ChatTurn> Turns,
@@ -17,7 +18,10 @@ internal sealed record ChatRequest(
     IReadOnlyList<string> Stop,
     string? User,
     bool Stream,
-    bool IncludeUsage);
+    bool IncludeUsage,
+    IReadOnlyList<ChatTool> Tools,
+    ChatToolChoice? ToolChoice,
+    bool? ParallelToolCalls);
 
 internal enum ChatRole
 {
@@ -25,5 +29,28 @@ internal enum ChatRole
     Assistant,
 }
 
-/// <summary>One turn: its text parts, in order.</summary>
-internal sealed record ChatTurn(ChatRole Role, IReadOnlyList<string> Text);
+/// <summary>One turn: its parts, in order.</summary>
+internal sealed record ChatTurn(ChatRole Role, IReadOnlyList<ChatPart> Parts);
+
+/// <summary>A piece of a turn: text, a tool call the assistant made, or the result the caller sends back.</summary>
+internal abstract record ChatPart;
+
+internal sealed record TextPart(string Text) : ChatPart;
+
+/// <param name="ArgumentsJson">The call's arguments as a JSON object text, as OpenAI carries them.</param>
+internal sealed record ToolCallPart(string Id, string Name, string ArgumentsJson) : ChatPart;
+
+internal sealed record ToolResultPart(string ToolCallId, string Content) : ChatPart;
+
+/// <param name="ParametersJson">The JSON Schema of the arguments, as the caller wrote it; null when none was given.</param>
+internal sealed record ChatTool(string Name, string? Description, string? ParametersJson);
+
+internal enum ToolChoiceMode
+{
+    Auto,
+    None,
+    Required,
+    Named,
+}
+
+internal sealed record ChatToolChoice(ToolChoiceMode Mode, string? Name = null);

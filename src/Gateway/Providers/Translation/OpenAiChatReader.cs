@@ -13,8 +13,6 @@ internal static class OpenAiChatReader
     // Fields with no equivalent in the translated providers yet, and the value that means "not used".
     private static readonly (string Field, Func<JsonElement, bool> IsDefault)[] Unsupported =
     [
-        ("tools", e => e.ValueKind is JsonValueKind.Null || (e.ValueKind == JsonValueKind.Array && e.GetArrayLength() == 0)),
-        ("tool_choice", e => e.ValueKind is JsonValueKind.Null || (e.ValueKind == JsonValueKind.String && e.ValueEquals("none"))),
         ("functions", e => e.ValueKind is JsonValueKind.Null),
         ("function_call", e => e.ValueKind is JsonValueKind.Null),
         ("response_format", e => e.ValueKind is JsonValueKind.Null || (e.TryGetProperty("type", out var t) && t.ValueEquals("text"))),
@@ -56,43 +54,50 @@ internal static class OpenAiChatReader
             }
 
             var role = roleElement.GetString();
-            if (role is "tool" or "function" || (role == "assistant" && (message.TryGetProperty("tool_calls", out var calls) && calls.ValueKind != JsonValueKind.Null)))
+            var parts = new List<ChatPart>();
+            var error = role switch
             {
-                return GatewayErrors.UnsupportedParameter($"{path} (tool calls and results)", provider, providerType);
-            }
-
-            var text = new List<string>();
-            if (ReadContent(message, path, text, provider, providerType) is { } contentError)
+                "tool" => ReadToolResult(message, path, parts),
+                "function" => GatewayErrors.UnsupportedParameter($"{path} (legacy function messages; use tool messages)", provider, providerType),
+                "assistant" => ReadAssistant(message, path, parts, provider, providerType),
+                _ => ReadContent(message, path, parts, provider, providerType, required: true),
+            };
+            if (error is not null)
             {
-                return contentError;
+                return error;
             }
 
             switch (role)
             {
                 case "system" or "developer":
-                    system.AddRange(text);
+                    system.AddRange(parts.OfType<TextPart>().Select(p => p.Text));
                     break;
-                case "user" or "assistant":
-                    var chatRole = role == "user" ? ChatRole.User : ChatRole.Assistant;
+                case "user" or "assistant" or "tool":
+                    // Tool results travel in the user's turn, as providers with strict alternation expect.
+                    var chatRole = role == "assistant" ? ChatRole.Assistant : ChatRole.User;
                     if (turns.Count > 0 && turns[^1].Role == chatRole)
                     {
-                        // Providers with strict alternation take one turn per role; the parts stay separate.
-                        turns[^1] = turns[^1] with { Text = [.. turns[^1].Text, .. text] };
+                        turns[^1] = turns[^1] with { Parts = [.. turns[^1].Parts, .. parts] };
                     }
                     else
                     {
-                        turns.Add(new ChatTurn(chatRole, text));
+                        turns.Add(new ChatTurn(chatRole, parts));
                     }
 
                     break;
                 default:
-                    return GatewayErrors.InvalidField($"{path}.role", "expected system, developer, user or assistant");
+                    return GatewayErrors.InvalidField($"{path}.role", "expected system, developer, user, assistant or tool");
             }
         }
 
         if (turns.Count == 0)
         {
             return GatewayErrors.InvalidField("messages", "needs at least one user or assistant message besides system messages");
+        }
+
+        if (ReadTools(root, out var tools, out var toolChoice) is { } toolError)
+        {
+            return toolError;
         }
 
         var maxTokens = Int(root, "max_completion_tokens") ?? Int(root, "max_tokens");
@@ -111,22 +116,143 @@ internal static class OpenAiChatReader
 
         var includeUsage = root.TryGetProperty("stream_options", out var options) && options.ValueKind == JsonValueKind.Object
             && options.TryGetProperty("include_usage", out var usage) && usage.ValueKind == JsonValueKind.True;
+        bool? parallel = root.TryGetProperty("parallel_tool_calls", out var parallelElement) && parallelElement.ValueKind is JsonValueKind.True or JsonValueKind.False
+            ? parallelElement.GetBoolean()
+            : null;
         request = new ChatRequest(system, turns, maxTokens, Double(root, "temperature"), Double(root, "top_p"), stop,
             root.TryGetProperty("user", out var user) && user.ValueKind == JsonValueKind.String ? user.GetString() : null,
-            root.TryGetProperty("stream", out var stream) && stream.ValueKind == JsonValueKind.True, includeUsage);
+            root.TryGetProperty("stream", out var stream) && stream.ValueKind == JsonValueKind.True, includeUsage,
+            tools, toolChoice, parallel);
         return null;
     }
 
-    private static GatewayError? ReadContent(JsonElement message, string path, List<string> text, string provider, string providerType)
+    private static GatewayError? ReadTools(JsonElement root, out List<ChatTool> tools, out ChatToolChoice? choice)
+    {
+        tools = [];
+        choice = null;
+        if (root.TryGetProperty("tools", out var toolsElement) && toolsElement.ValueKind == JsonValueKind.Array)
+        {
+            var i = 0;
+            foreach (var tool in toolsElement.EnumerateArray())
+            {
+                var path = $"tools[{i++}]";
+                if (!tool.TryGetProperty("type", out var type) || !type.ValueEquals("function")
+                    || !tool.TryGetProperty("function", out var function) || function.ValueKind != JsonValueKind.Object
+                    || !function.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String)
+                {
+                    return GatewayErrors.InvalidField(path, "expected {\"type\": \"function\", \"function\": {\"name\": …}}");
+                }
+
+                tools.Add(new ChatTool(name.GetString()!,
+                    function.TryGetProperty("description", out var description) && description.ValueKind == JsonValueKind.String ? description.GetString() : null,
+                    function.TryGetProperty("parameters", out var parameters) && parameters.ValueKind == JsonValueKind.Object ? parameters.GetRawText() : null));
+            }
+        }
+
+        if (!root.TryGetProperty("tool_choice", out var choiceElement) || choiceElement.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (choiceElement.ValueKind == JsonValueKind.String)
+        {
+            choice = choiceElement.GetString() switch
+            {
+                "auto" => new ChatToolChoice(ToolChoiceMode.Auto),
+                "none" => new ChatToolChoice(ToolChoiceMode.None),
+                "required" => new ChatToolChoice(ToolChoiceMode.Required),
+                _ => null,
+            };
+        }
+        else if (choiceElement.ValueKind == JsonValueKind.Object && choiceElement.TryGetProperty("function", out var named)
+            && named.TryGetProperty("name", out var namedTool) && namedTool.ValueKind == JsonValueKind.String)
+        {
+            choice = new ChatToolChoice(ToolChoiceMode.Named, namedTool.GetString());
+        }
+
+        return choice is null ? GatewayErrors.InvalidField("tool_choice", "expected auto, none, required or {\"type\": \"function\", \"function\": {\"name\": …}}") : null;
+    }
+
+    private static GatewayError? ReadAssistant(JsonElement message, string path, List<ChatPart> parts, string provider, string providerType)
+    {
+        var hasCalls = message.TryGetProperty("tool_calls", out var calls) && calls.ValueKind == JsonValueKind.Array && calls.GetArrayLength() > 0;
+        if (ReadContent(message, path, parts, provider, providerType, required: !hasCalls) is { } error)
+        {
+            return error;
+        }
+
+        if (!hasCalls)
+        {
+            return null;
+        }
+
+        var i = 0;
+        foreach (var call in calls.EnumerateArray())
+        {
+            var callPath = $"{path}.tool_calls[{i++}]";
+            if (!call.TryGetProperty("id", out var id) || id.ValueKind != JsonValueKind.String
+                || !call.TryGetProperty("function", out var function) || !function.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String)
+            {
+                return GatewayErrors.InvalidField(callPath, "expected an id and a function name");
+            }
+
+            var arguments = function.TryGetProperty("arguments", out var args) && args.ValueKind == JsonValueKind.String ? args.GetString()! : "{}";
+            if (string.IsNullOrWhiteSpace(arguments))
+            {
+                arguments = "{}";
+            }
+
+            // Providers take the arguments as a JSON object, not as text: it has to be one.
+            try
+            {
+                using var parsed = JsonDocument.Parse(arguments);
+                if (parsed.RootElement.ValueKind != JsonValueKind.Object)
+                {
+                    return GatewayErrors.InvalidField($"{callPath}.function.arguments", "expected a JSON object in the string");
+                }
+            }
+            catch (JsonException)
+            {
+                return GatewayErrors.InvalidField($"{callPath}.function.arguments", "expected a JSON object in the string");
+            }
+
+            parts.Add(new ToolCallPart(id.GetString()!, name.GetString()!, arguments));
+        }
+
+        return null;
+    }
+
+    private static GatewayError? ReadToolResult(JsonElement message, string path, List<ChatPart> parts)
+    {
+        if (!message.TryGetProperty("tool_call_id", out var id) || id.ValueKind != JsonValueKind.String)
+        {
+            return GatewayErrors.MissingField($"{path}.tool_call_id");
+        }
+
+        var text = new List<ChatPart>();
+        if (ReadContent(message, path, text, "", "", required: true) is { } error)
+        {
+            return error;
+        }
+
+        parts.Add(new ToolResultPart(id.GetString()!, string.Concat(text.OfType<TextPart>().Select(t => t.Text))));
+        return null;
+    }
+
+    private static GatewayError? ReadContent(JsonElement message, string path, List<ChatPart> parts, string provider, string providerType, bool required)
     {
         if (!message.TryGetProperty("content", out var content) || content.ValueKind == JsonValueKind.Null)
         {
-            return GatewayErrors.MissingField($"{path}.content");
+            return required ? GatewayErrors.MissingField($"{path}.content") : null;
         }
 
         if (content.ValueKind == JsonValueKind.String)
         {
-            text.Add(content.GetString()!);
+            if (required || content.GetString()!.Length > 0)
+            {
+                parts.Add(new TextPart(content.GetString()!));
+            }
+
             return null;
         }
 
@@ -154,7 +280,7 @@ internal static class OpenAiChatReader
                 return GatewayErrors.InvalidField($"{partPath}.text", "expected a string");
             }
 
-            text.Add(value.GetString()!);
+            parts.Add(new TextPart(value.GetString()!));
         }
 
         return null;

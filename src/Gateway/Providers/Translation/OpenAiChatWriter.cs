@@ -28,7 +28,7 @@ internal sealed class OpenAiChatWriter(HttpResponse response, string id, string 
         _ => "stop",
     };
 
-    public async Task WriteCompletionAsync(string text, string finishReason, ChatUsage usage, CancellationToken cancellationToken)
+    public async Task WriteCompletionAsync(string text, IReadOnlyList<ToolCallPart> toolCalls, string finishReason, ChatUsage usage, CancellationToken cancellationToken)
     {
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json";
@@ -41,8 +41,34 @@ internal sealed class OpenAiChatWriter(HttpResponse response, string id, string 
             json.WriteNumber("index", 0);
             json.WriteStartObject("message");
             json.WriteString("role", "assistant");
-            json.WriteString("content", text);
+            if (text.Length == 0 && toolCalls.Count > 0)
+            {
+                json.WriteNull("content");
+            }
+            else
+            {
+                json.WriteString("content", text);
+            }
+
             json.WriteNull("refusal");
+            if (toolCalls.Count > 0)
+            {
+                json.WriteStartArray("tool_calls");
+                foreach (var call in toolCalls)
+                {
+                    json.WriteStartObject();
+                    json.WriteString("id", call.Id);
+                    json.WriteString("type", "function");
+                    json.WriteStartObject("function");
+                    json.WriteString("name", call.Name);
+                    json.WriteString("arguments", call.ArgumentsJson);
+                    json.WriteEndObject();
+                    json.WriteEndObject();
+                }
+
+                json.WriteEndArray();
+            }
+
             json.WriteEndObject();
             json.WriteNull("logprobs");
             json.WriteString("finish_reason", finishReason);
@@ -67,6 +93,14 @@ internal sealed class OpenAiChatWriter(HttpResponse response, string id, string 
 
     public ValueTask<FlushResult> WriteContentAsync(string content, bool includeUsage, CancellationToken cancellationToken) =>
         ChunkAsync(json => Delta(json, role: null, content, finishReason: null, includeUsage), cancellationToken);
+
+    /// <summary>The first chunk of a tool call: its index among this answer's calls, id and name, arguments to follow.</summary>
+    public ValueTask<FlushResult> WriteToolCallStartAsync(int index, string id, string name, bool includeUsage, CancellationToken cancellationToken) =>
+        ChunkAsync(json => ToolCallDelta(json, index, id, name, "", includeUsage), cancellationToken);
+
+    /// <summary>A fragment of a tool call's arguments; joined in order they form the JSON object.</summary>
+    public ValueTask<FlushResult> WriteToolCallArgumentsAsync(int index, string fragment, bool includeUsage, CancellationToken cancellationToken) =>
+        ChunkAsync(json => ToolCallDelta(json, index, null, null, fragment, includeUsage), cancellationToken);
 
     public ValueTask<FlushResult> WriteFinishAsync(string finishReason, bool includeUsage, CancellationToken cancellationToken) =>
         ChunkAsync(json => Delta(json, role: null, content: null, finishReason, includeUsage), cancellationToken);
@@ -146,6 +180,43 @@ internal sealed class OpenAiChatWriter(HttpResponse response, string id, string 
         if (includeUsage)
         {
             // OpenAI marks every chunk before the usage chunk with "usage": null when usage was asked for.
+            json.WriteNull("usage");
+        }
+    }
+
+    private void ToolCallDelta(Utf8JsonWriter json, int index, string? id, string? name, string arguments, bool includeUsage)
+    {
+        Header(json, "chat.completion.chunk");
+        json.WriteStartArray("choices");
+        json.WriteStartObject();
+        json.WriteNumber("index", 0);
+        json.WriteStartObject("delta");
+        json.WriteStartArray("tool_calls");
+        json.WriteStartObject();
+        json.WriteNumber("index", index);
+        if (id is not null)
+        {
+            json.WriteString("id", id);
+            json.WriteString("type", "function");
+        }
+
+        json.WriteStartObject("function");
+        if (name is not null)
+        {
+            json.WriteString("name", name);
+        }
+
+        json.WriteString("arguments", arguments);
+        json.WriteEndObject();
+        json.WriteEndObject();
+        json.WriteEndArray();
+        json.WriteEndObject();
+        json.WriteNull("logprobs");
+        json.WriteNull("finish_reason");
+        json.WriteEndObject();
+        json.WriteEndArray();
+        if (includeUsage)
+        {
             json.WriteNull("usage");
         }
     }
