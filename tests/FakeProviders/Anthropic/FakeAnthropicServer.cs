@@ -316,10 +316,49 @@ public sealed class FakeAnthropicServer : IAsyncDisposable
             {
                 return (400, AnthropicErrors.Body("invalid_request_error", $"messages.{i}.content: Field required"));
             }
+
+            if (messages[i]!["content"] is JsonArray blocks && ValidateImages(blocks, i) is { } imageError)
+            {
+                return (400, AnthropicErrors.Body("invalid_request_error", imageError));
+            }
         }
 
         var model = request["model"]!.GetValue<string>();
         return Models.Contains(model) ? null : (404, AnthropicErrors.Body("not_found_error", $"model: {model}"));
+    }
+
+    private static readonly string[] ImageMediaTypes = ["image/jpeg", "image/png", "image/gif", "image/webp"];
+
+    /// <summary>Image blocks as the service checks them: a base64 source with a known media type and data, or a url source.</summary>
+    private static string? ValidateImages(JsonArray blocks, int message)
+    {
+        for (var b = 0; b < blocks.Count; b++)
+        {
+            if (blocks[b]?["type"]?.GetValue<string>() != "image")
+            {
+                continue;
+            }
+
+            var path = $"messages.{message}.content.{b}.image.source";
+            var source = blocks[b]!["source"];
+            switch (source?["type"]?.GetValue<string>())
+            {
+                case "base64" when !ImageMediaTypes.Contains(source["media_type"]?.GetValue<string>()):
+                    return $"{path}.base64.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'";
+                case "base64" when string.IsNullOrEmpty(source["data"]?.GetValue<string>()):
+                    return $"{path}.base64.data: Field required";
+                case "base64":
+                    break;
+                case "url" when source["url"] is null:
+                    return $"{path}.url.url: Field required";
+                case "url":
+                    break;
+                default:
+                    return $"{path}: Input tag '{source?["type"]}' found using 'type' does not match any of the expected tags: 'base64', 'url'";
+            }
+        }
+
+        return null;
     }
 
     private (List<string> Words, string StopReason, string? StopSequence) Reply(JsonObject request, int maxTokens)

@@ -119,6 +119,7 @@ public sealed class FakeAnthropicServerTests : IAsyncLifetime
     [InlineData("""{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"hi"}]}""", "max_tokens: Field required")]
     [InlineData("""{"model":"claude-sonnet-4-5","max_tokens":10,"messages":[{"role":"system","content":"be terse"},{"role":"user","content":"hi"}]}""", "messages.0.role: Input should be 'user' or 'assistant'")]
     [InlineData("""{"model":"claude-sonnet-4-5","max_tokens":10,"messages":[]}""", "messages: List should have at least 1 item after validation, not 0")]
+    [InlineData("""{"model":"claude-sonnet-4-5","max_tokens":10,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"base64","media_type":"image/bmp","data":"Qk0="}}]}]}""", "messages.0.content.0.image.source.base64.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'")]
     public async Task Requests_the_service_rejects_get_its_400_and_message(string body, string message)
     {
         using var response = await PostAsync(body, version: "2023-06-01");

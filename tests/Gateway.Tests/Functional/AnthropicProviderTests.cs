@@ -173,14 +173,33 @@ public sealed class AnthropicProviderTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Image_parts_are_refused_with_a_400_that_names_them_and_never_reach_the_provider()
+    public async Task Images_by_data_url_and_by_http_url_become_anthropic_image_blocks()
     {
-        var image = ChatMessageContentPart.CreateImagePart(new Uri("https://example.com/cat.png"));
+        var png = BinaryData.FromBytes([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]);
+        UserChatMessage question = new(
+            ChatMessageContentPart.CreateTextPart("What are these?"),
+            ChatMessageContentPart.CreateImagePart(png, "image/png"),
+            ChatMessageContentPart.CreateImagePart(new Uri("https://example.com/cat.jpg")));
 
-        var error = await Assert.ThrowsAsync<ClientResultException>(() => Chat.CompleteChatAsync([new UserChatMessage(ChatMessageContentPart.CreateTextPart("What is this?"), image)]));
+        ChatCompletion completion = await Chat.CompleteChatAsync([question]);
 
-        Assert.Equal(400, error.Status);
-        Assert.Contains("'messages[0].content[1] (image_url parts)' is not supported by provider 'claude' (anthropic)", error.Message, StringComparison.Ordinal);
+        Assert.Equal(_anthropic.ReplyText, completion.Content[0].Text);
+        var content = JsonDocument.Parse(Assert.Single(_anthropic.Requests).Body).RootElement.GetProperty("messages")[0].GetProperty("content");
+        Assert.Equal("""{"type":"image","source":{"type":"base64","media_type":"image/png","data":"iVBORw0KGgo="}}""", content[1].GetRawText());
+        Assert.Equal("""{"type":"image","source":{"type":"url","url":"https://example.com/cat.jpg"}}""", content[2].GetRawText());
+    }
+
+    [Theory]
+    [InlineData("data:image/bmp;base64,Qk0=", "auto", "'image/bmp' images are not accepted")]
+    [InlineData("https://example.com/cat.jpg", "high", "'messages[0].content[0].image_url.detail' is not supported by provider 'claude' (anthropic)")]
+    public async Task Images_anthropic_cannot_take_are_refused_before_the_call(string url, string detail, string message)
+    {
+        var body = $$$"""{"model":"chat","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"{{{url}}}","detail":"{{{detail}}}"}}]}]}""";
+
+        using var response = await _gateway.Client.SendAsync(Http.Post("/v1/chat/completions", body));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(message, (await Http.ReadErrorAsync(response)).Message, StringComparison.Ordinal);
         Assert.Empty(_anthropic.Requests);
     }
 

@@ -102,6 +102,21 @@ internal static class AnthropicRequestWriter
                 json.WritePropertyName("input");
                 json.WriteRawValue(call.ArgumentsJson);
                 break;
+            case ImagePart { Url: { } url }:
+                json.WriteString("type", "image");
+                json.WriteStartObject("source");
+                json.WriteString("type", "url");
+                json.WriteString("url", url.AbsoluteUri);
+                json.WriteEndObject();
+                break;
+            case ImagePart image:
+                json.WriteString("type", "image");
+                json.WriteStartObject("source");
+                json.WriteString("type", "base64");
+                json.WriteString("media_type", image.MediaType);
+                json.WriteString("data", image.Base64Data);
+                json.WriteEndObject();
+                break;
             case ToolResultPart result:
                 json.WriteString("type", "tool_result");
                 json.WriteString("tool_use_id", result.ToolCallId);

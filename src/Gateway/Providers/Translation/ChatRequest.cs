@@ -42,6 +42,9 @@ internal sealed record ToolCallPart(string Id, string Name, string ArgumentsJson
 
 internal sealed record ToolResultPart(string ToolCallId, string Content) : ChatPart;
 
+/// <summary>An image, either inline (media type and base64 data, from a data: URL) or by its http(s) URL.</summary>
+internal sealed record ImagePart(string? MediaType, string? Base64Data, Uri? Url) : ChatPart;
+
 /// <param name="ParametersJson">The JSON Schema of the arguments, as the caller wrote it; null when none was given.</param>
 internal sealed record ChatTool(string Name, string? Description, string? ParametersJson);
 

@@ -69,6 +69,8 @@ internal static class OpenAiChatReader
 
             switch (role)
             {
+                case "system" or "developer" when parts.Any(p => p is not TextPart):
+                    return GatewayErrors.UnsupportedParameter($"{path}.content (images in {role} messages)", provider, providerType);
                 case "system" or "developer":
                     system.AddRange(parts.OfType<TextPart>().Select(p => p.Text));
                     break;
@@ -235,6 +237,11 @@ internal static class OpenAiChatReader
             return error;
         }
 
+        if (text.Any(p => p is not TextPart))
+        {
+            return GatewayErrors.InvalidField($"{path}.content", "a tool result is text");
+        }
+
         parts.Add(new ToolResultPart(id.GetString()!, string.Concat(text.OfType<TextPart>().Select(t => t.Text))));
         return null;
     }
@@ -270,6 +277,16 @@ internal static class OpenAiChatReader
                 return GatewayErrors.InvalidField(partPath, "expected a content part with a type");
             }
 
+            if (type.ValueEquals("image_url"))
+            {
+                if (ReadImage(item, partPath, parts, provider, providerType) is { } imageError)
+                {
+                    return imageError;
+                }
+
+                continue;
+            }
+
             if (!type.ValueEquals("text"))
             {
                 return GatewayErrors.UnsupportedParameter($"{partPath} ({type.GetString()} parts)", provider, providerType);
@@ -283,6 +300,50 @@ internal static class OpenAiChatReader
             parts.Add(new TextPart(value.GetString()!));
         }
 
+        return null;
+    }
+
+    private static readonly string[] ImageTypes = ["image/jpeg", "image/png", "image/gif", "image/webp"];
+
+    private static GatewayError? ReadImage(JsonElement item, string path, List<ChatPart> parts, string provider, string providerType)
+    {
+        if (!item.TryGetProperty("image_url", out var image) || !image.TryGetProperty("url", out var urlElement) || urlElement.ValueKind != JsonValueKind.String)
+        {
+            return GatewayErrors.InvalidField($"{path}.image_url.url", "expected the image's URL or data: URL");
+        }
+
+        if (image.TryGetProperty("detail", out var detail) && detail.ValueKind == JsonValueKind.String && !detail.ValueEquals("auto"))
+        {
+            // OpenAI's resolution hint has no equivalent; "auto", the default, is the only value that means the same.
+            return GatewayErrors.UnsupportedParameter($"{path}.image_url.detail", provider, providerType);
+        }
+
+        var url = urlElement.GetString()!;
+        if (url.StartsWith("data:", StringComparison.Ordinal))
+        {
+            var comma = url.IndexOf(',', StringComparison.Ordinal);
+            var header = comma > 5 ? url[5..comma] : "";
+            if (!header.EndsWith(";base64", StringComparison.Ordinal))
+            {
+                return GatewayErrors.InvalidField($"{path}.image_url.url", "expected a base64 data: URL (data:image/png;base64,…)");
+            }
+
+            var mediaType = header[..^";base64".Length];
+            if (!ImageTypes.Contains(mediaType))
+            {
+                return GatewayErrors.InvalidField($"{path}.image_url.url", $"'{mediaType}' images are not accepted; send {string.Join(", ", ImageTypes)}");
+            }
+
+            parts.Add(new ImagePart(mediaType, url[(comma + 1)..], null));
+            return null;
+        }
+
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            return GatewayErrors.InvalidField($"{path}.image_url.url", "expected an http(s) URL or a base64 data: URL");
+        }
+
+        parts.Add(new ImagePart(null, null, uri));
         return null;
     }
 
