@@ -53,6 +53,22 @@ public sealed class ProviderTypeValidationTests
     }
 
     [Fact]
+    public void Default_max_tokens_must_be_positive()
+    {
+        var errors = ConfigValidationTests.Parse("""
+            server: { listen: http://127.0.0.1:8080, auth: none }
+            providers:
+              claude: { type: anthropic, api_key: sk-ant-0123456789 }
+            endpoints:
+              chat:
+                default_max_tokens: 0
+                targets: [ { provider: claude, model: claude-sonnet-4-5 } ]
+            """).FormattedErrors;
+
+        Assert.Equal(["gateway.yaml:6:25: endpoints.chat.default_max_tokens: 0 is not positive; it is the number of tokens an answer may use"], errors);
+    }
+
+    [Fact]
     public void Azure_without_endpoint_or_credential_says_what_to_write()
     {
         Assert.Equal(

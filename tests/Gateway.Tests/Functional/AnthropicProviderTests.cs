@@ -104,6 +104,25 @@ public sealed class AnthropicProviderTests : IAsyncLifetime
     };
 
     [Fact]
+    public async Task Endpoint_default_max_tokens_applies_when_the_caller_sends_none()
+    {
+        await _gateway.RewriteConfigAsync($$"""
+            server: { listen: http://127.0.0.1:8080, auth: none }
+            providers:
+              claude: { type: anthropic, base_url: "{{_anthropic.BaseUrl}}", api_key: {{_anthropic.ApiKey}} }
+            endpoints:
+              chat:
+                default_max_tokens: 5
+                targets: [ { provider: claude, model: claude-sonnet-4-5 } ]
+            """);
+
+        ChatCompletion completion = await Chat.CompleteChatAsync([new UserChatMessage("hi")]);
+
+        Assert.Equal(ChatFinishReason.Length, completion.FinishReason);
+        Assert.Equal(5, JsonDocument.Parse(Assert.Single(_anthropic.Requests).Body).RootElement.GetProperty("max_tokens").GetInt32());
+    }
+
+    [Fact]
     public async Task Tool_call_comes_back_as_openai_tool_calls_with_the_tool_and_choice_sent_as_anthropics()
     {
         _anthropic.ToolUses.Enqueue(("get_weather", """{"city":"Paris"}"""));

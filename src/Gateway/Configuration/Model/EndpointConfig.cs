@@ -18,6 +18,9 @@ internal sealed record EndpointConfig
     [Description("How long the upstream may stay silent (before the response starts and between stream chunks) before 504.")]
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    [Description("max_tokens sent to providers that require one (anthropic) when the caller sends none; default 4096.")]
+    public int? DefaultMaxTokens { get; init; }
+
     [Description("Retries per target.")]
     public RetryConfig? Retry { get; init; }
 

@@ -27,6 +27,11 @@ internal sealed class EndpointRule : IConfigRule
             ValidateTargets(context, $"{path}.targets", endpoint.Targets, endpoint.Type);
             ValidateTargets(context, $"{path}.fallbacks", endpoint.Fallbacks, endpoint.Type);
 
+            if (endpoint.DefaultMaxTokens is < 1)
+            {
+                context.Error($"{path}.default_max_tokens", $"{endpoint.DefaultMaxTokens} is not positive; it is the number of tokens an answer may use");
+            }
+
             if (endpoint.Retry is { } retry)
             {
                 if (retry.Attempts is < 1 or > 10)

@@ -45,7 +45,7 @@ internal sealed class AnthropicProvider(
 
         using var upstream = new HttpRequestMessage(HttpMethod.Post, messagesUrl)
         {
-            Content = new ReadOnlyMemoryContent(AnthropicRequestWriter.Write(request!, call.Target.Model, defaultMaxTokens)),
+            Content = new ReadOnlyMemoryContent(AnthropicRequestWriter.Write(request!, call.Target.Model, call.Endpoint.Config.DefaultMaxTokens ?? defaultMaxTokens)),
         };
         upstream.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
         upstream.Headers.TryAddWithoutValidation("x-api-key", apiKey);
