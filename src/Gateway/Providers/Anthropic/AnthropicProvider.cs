@@ -118,7 +118,7 @@ internal sealed class AnthropicProvider(
         }
     }
 
-    private static async Task TranslateMessageAsync(Stream body, OpenAiChatWriter writer, CancellationToken cancellationToken)
+    internal static async Task TranslateMessageAsync(Stream body, OpenAiChatWriter writer, CancellationToken cancellationToken)
     {
         using var document = await JsonDocument.ParseAsync(body, cancellationToken: cancellationToken);
         var message = document.RootElement;
@@ -133,7 +133,7 @@ internal sealed class AnthropicProvider(
             }
             else if (type.ValueEquals("tool_use"))
             {
-                toolCalls.Add(new ToolCallPart(block.GetProperty("id").GetString()!, block.GetProperty("name").GetString()!, block.GetProperty("input").GetRawText()));
+                toolCalls.Add(new ToolCallPart(block.GetProperty("id").GetString()!, block.GetProperty("name").GetString()!, Compact(block.GetProperty("input"))));
             }
         }
 
@@ -199,6 +199,18 @@ internal sealed class AnthropicProvider(
         }
 
         await writer.WriteErrorAsync(GatewayErrors.StreamBrokenOff(name, "the connection closed before message_stop"), aborted);
+    }
+
+    /// <summary>OpenAI carries arguments as compact JSON text; the provider's own spacing is not part of them.</summary>
+    private static string Compact(JsonElement element)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var json = new Utf8JsonWriter(buffer, GatewayJson.WriterOptions))
+        {
+            element.WriteTo(json);
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     /// <summary>Anthropic reports input tokens at the start and output tokens at the end; later figures win.</summary>

@@ -1,0 +1,52 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Gateway.Providers.Anthropic;
+using Gateway.Providers.Translation;
+using Gateway.Tests.Support;
+using Microsoft.AspNetCore.Http;
+
+namespace Gateway.Tests.Providers;
+
+/// <summary>
+/// Checked-in request and response pairs (Providers/Golden/anthropic): what an OpenAI request becomes on
+/// Anthropic's wire, and what an Anthropic answer becomes on OpenAI's. A change in translation shows up as
+/// a diff of these files.
+/// </summary>
+public sealed class AnthropicGoldenTests
+{
+    private static string Golden(string name) => File.ReadAllText(Repository.File($"tests/Gateway.Tests/Providers/Golden/anthropic/{name}"));
+
+    [Theory]
+    [InlineData("basic")]
+    [InlineData("tools")]
+    [InlineData("images")]
+    public void Openai_request_becomes_the_golden_anthropic_request(string name)
+    {
+        var error = OpenAiChatReader.TryRead(Encoding.UTF8.GetBytes(Golden($"{name}.openai.json")), "claude", "anthropic", out var request);
+        Assert.Null(error);
+
+        var written = AnthropicRequestWriter.Write(request!, "claude-sonnet-4-5", AnthropicProviderFactory.DefaultMaxTokens);
+
+        AssertSameJson(Golden($"{name}.anthropic.json"), Encoding.UTF8.GetString(written.Span));
+    }
+
+    [Theory]
+    [InlineData("text")]
+    [InlineData("tool-use")]
+    [InlineData("max-tokens")]
+    public async Task Anthropic_response_becomes_the_golden_openai_response(string name)
+    {
+        var context = new DefaultHttpContext();
+        using var output = new MemoryStream();
+        context.Response.Body = output;
+        var writer = new OpenAiChatWriter(context.Response, "chatcmpl-golden", "claude-sonnet-4-5", 1732000000);
+
+        await AnthropicProvider.TranslateMessageAsync(new MemoryStream(Encoding.UTF8.GetBytes(Golden($"{name}.anthropic-response.json"))), writer, CancellationToken.None);
+        await context.Response.BodyWriter.CompleteAsync();
+
+        AssertSameJson(Golden($"{name}.openai-response.json"), Encoding.UTF8.GetString(output.ToArray()));
+    }
+
+    private static void AssertSameJson(string expected, string actual) =>
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(expected), JsonNode.Parse(actual)), $"expected:\n{expected}\nactual:\n{actual}");
+}
