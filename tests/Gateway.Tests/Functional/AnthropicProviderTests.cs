@@ -253,6 +253,17 @@ public sealed class AnthropicProviderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Provider_message_that_quotes_the_key_is_redacted()
+    {
+        _anthropic.Enqueue(new Fault.Status(400, AnthropicErrors.Body("invalid_request_error", $"bad request from key {_anthropic.ApiKey}")));
+
+        using var response = await _gateway.Client.SendAsync(Http.Post("/v1/chat/completions", Http.Chat("chat")));
+
+        var (message, _, _, _) = await Http.ReadErrorAsync(response);
+        Assert.EndsWith("bad request from key [redacted]", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Rejected_key_is_a_502_that_never_shows_the_key()
     {
         _anthropic.Enqueue(new Fault.Status(401));

@@ -258,7 +258,12 @@ internal sealed class AnthropicProvider(
             // Not JSON (a proxy's HTML page, say): its text is the message.
         }
 
-        var gatewayError = GatewayErrors.ProviderError(name, Type, status, code, message.Replace(apiKey, "[redacted]", StringComparison.Ordinal));
+        if (apiKey.Length > 0)
+        {
+            message = message.Replace(apiKey, "[redacted]", StringComparison.Ordinal);
+        }
+
+        var gatewayError = GatewayErrors.ProviderError(name, Type, status, code, message);
         return response.Headers.TryGetValues(HeaderNames.RetryAfter, out var retryAfter)
             ? gatewayError with { Headers = [new(HeaderNames.RetryAfter, string.Join(",", retryAfter))] }
             : gatewayError;
