@@ -95,7 +95,7 @@ public sealed class AzureOpenAiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Azure_rate_limit_keeps_its_status_message_and_retry_after()
+    public async Task Azure_rate_limit_keeps_its_status_message_and_retry_after_in_openais_shape()
     {
         const string Body = """{"error":{"code":"429","message":"Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21 have exceeded token rate limit of your current OpenAI S0 pricing tier. Please retry after 6 seconds."}}""";
         _azure.Enqueue(new Fault.Status(429, Body, Headers: new Dictionary<string, string> { ["retry-after"] = "6" }));
@@ -103,18 +103,21 @@ public sealed class AzureOpenAiTests : IAsyncLifetime
         var error = await Assert.ThrowsAsync<ClientResultException>(() => _gateway.Sdk().GetChatClient("chat").CompleteChatAsync([new UserChatMessage("hi")]));
 
         Assert.Equal(429, error.Status);
-        Assert.Contains("Please retry after 6 seconds.", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Provider 'azure' (azure_openai) returned HTTP 429: Requests to the ChatCompletions_Create Operation", error.Message, StringComparison.Ordinal);
         Assert.Equal("6", error.GetRawResponse()!.Headers.TryGetValue("retry-after", out var retryAfter) ? retryAfter : null);
+        var body = JsonDocument.Parse(error.GetRawResponse()!.Content).RootElement.GetProperty("error");
+        Assert.Equal(("rate_limit_error", "rate_limit_exceeded"), (body.GetProperty("type").GetString(), body.GetProperty("code").GetString()));
     }
 
     [Fact]
-    public async Task Unknown_deployment_is_azures_404_with_its_code()
+    public async Task Unknown_deployment_is_a_404_in_openais_shape_naming_the_provider_with_azures_code()
     {
         using var response = await _gateway.Client.SendAsync(Http.Post("/v1/chat/completions", Http.Chat("missing")));
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        var error = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error");
-        Assert.Equal("DeploymentNotFound", error.GetProperty("code").GetString());
+        var (message, type, code, _) = await Http.ReadErrorAsync(response);
+        Assert.Equal(("invalid_request_error", "DeploymentNotFound"), (type, code));
+        Assert.StartsWith("Provider 'azure' (azure_openai) returned HTTP 404: The API deployment for this resource does not exist.", message, StringComparison.Ordinal);
     }
 
     [Fact]

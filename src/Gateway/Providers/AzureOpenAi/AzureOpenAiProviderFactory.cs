@@ -33,7 +33,7 @@ internal sealed class AzureOpenAiProviderFactory(IHttpForwarder forwarder, Upstr
             ? UpstreamCredential.Bearer(config.BearerToken)
             : new UpstreamCredential(KeyHeader, config.ApiKey, config.ApiKey);
         var query = "?api-version=" + Uri.EscapeDataString(config.ApiVersion ?? DefaultApiVersion);
-        var transformer = new OpenAiRequestTransformer(name, credential, config.Headers, query);
+        var transformer = new OpenAiRequestTransformer(name, credential, config.Headers, query, normalizeErrorsAs: Type);
 
         // One URL prefix per deployment, built on first use and reused for every call after.
         var deployments = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);

@@ -31,14 +31,22 @@ internal sealed class OpenAiRequestTransformer : HttpTransformer
     private readonly string? _query;
     private readonly IReadOnlyDictionary<string, string> _headers;
 
+    private readonly string? _normalizeErrorsAs;
+
     /// <param name="credential">How the provider's secret is sent; null for a server without keys.</param>
     /// <param name="query">A query string sent instead of the caller's (Azure's ?api-version=…); null keeps the caller's.</param>
-    public OpenAiRequestTransformer(string providerName, UpstreamCredential? credential, IReadOnlyDictionary<string, string> headers, string? query = null)
+    /// <param name="normalizeErrorsAs">
+    /// The provider type to name when rewriting its errors into OpenAI's full shape (Azure's lack a type and
+    /// don't say who answered); null passes OpenAI-shaped errors through untouched.
+    /// </param>
+    public OpenAiRequestTransformer(string providerName, UpstreamCredential? credential, IReadOnlyDictionary<string, string> headers,
+        string? query = null, string? normalizeErrorsAs = null)
     {
         _providerName = providerName;
         _credential = credential;
         _headers = headers;
         _query = query;
+        _normalizeErrorsAs = normalizeErrorsAs;
     }
 
     public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
@@ -85,6 +93,18 @@ internal sealed class OpenAiRequestTransformer : HttpTransformer
         var body = await ReadBoundedAsync(proxyResponse.Content, cancellationToken);
         var retryAfter = httpContext.Response.Headers.RetryAfter;
         var scrubbed = Scrub(body);
+        if (_normalizeErrorsAs is not null && ReadError(scrubbed) is { } providerError)
+        {
+            // Keep what a client needs to back off; everything else in the error is in the new body.
+            var kept = httpContext.Response.Headers
+                .Where(h => h.Key.Equals(HeaderNames.RetryAfter, StringComparison.OrdinalIgnoreCase) || h.Key.StartsWith("x-ratelimit-", StringComparison.OrdinalIgnoreCase))
+                .Select(h => new KeyValuePair<string, string>(h.Key, h.Value.ToString()))
+                .ToList();
+            var normalized = GatewayErrors.ProviderError(_providerName, _normalizeErrorsAs, status, providerError.Code, providerError.Message);
+            await ErrorResponseWriter.WriteAsync(httpContext, kept.Count == 0 ? normalized : normalized with { Headers = kept });
+            return false;
+        }
+
         if (IsOpenAiError(scrubbed))
         {
             httpContext.Response.ContentLength = scrubbed.Length;
@@ -123,6 +143,27 @@ internal sealed class OpenAiRequestTransformer : HttpTransformer
         return text.Contains(_credential.Secret, StringComparison.Ordinal)
             ? Encoding.UTF8.GetBytes(text.Replace(_credential.Secret, "[redacted]", StringComparison.Ordinal))
             : body;
+    }
+
+    /// <summary>The code and message of an {"error": {"code", "message"}} body; null for any other body.</summary>
+    private static (string? Code, string Message)? ReadError(byte[] body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            if (document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("error", out var error)
+                && error.ValueKind == JsonValueKind.Object && error.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.String)
+            {
+                var code = error.TryGetProperty("code", out var codeElement) && codeElement.ValueKind == JsonValueKind.String ? codeElement.GetString() : null;
+                return (code, message.GetString()!);
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON: the generic wrapping below applies.
+        }
+
+        return null;
     }
 
     private static bool IsOpenAiError(byte[] body)
