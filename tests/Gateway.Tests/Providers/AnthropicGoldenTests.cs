@@ -47,6 +47,21 @@ public sealed class AnthropicGoldenTests
         AssertSameJson(Golden($"{name}.openai-response.json"), Encoding.UTF8.GetString(output.ToArray()));
     }
 
+    [Fact]
+    public async Task Anthropic_stream_becomes_the_golden_openai_stream()
+    {
+        var context = new DefaultHttpContext();
+        using var output = new MemoryStream();
+        context.Response.Body = output;
+        var writer = new OpenAiChatWriter(context.Response, "chatcmpl-golden", "claude-sonnet-4-5", 1732000000);
+        var input = new MemoryStream(Encoding.UTF8.GetBytes(Golden("tool-stream.anthropic-sse.txt")));
+
+        await AnthropicProvider.RelayStreamAsync(input, writer, "claude", includeUsage: true, () => { }, CancellationToken.None, CancellationToken.None);
+        await context.Response.BodyWriter.CompleteAsync();
+
+        Assert.Equal(Golden("tool-stream.openai-sse.txt"), Encoding.UTF8.GetString(output.ToArray()));
+    }
+
     private static void AssertSameJson(string expected, string actual) =>
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(expected), JsonNode.Parse(actual)), $"expected:\n{expected}\nactual:\n{actual}");
 }

@@ -94,7 +94,7 @@ internal sealed class AnthropicProvider(
                 await using var body = await response.Content.ReadAsStreamAsync(timeout.Token);
                 if (request!.Stream)
                 {
-                    await RelayStreamAsync(body, writer, request.IncludeUsage, timeout, limit, context.RequestAborted);
+                    await RelayStreamAsync(body, writer, name, request.IncludeUsage, () => timeout.CancelAfter(limit), timeout.Token, context.RequestAborted);
                 }
                 else
                 {
@@ -142,7 +142,9 @@ internal sealed class AnthropicProvider(
     }
 
     /// <summary>Anthropic's named events in, OpenAI chunks out, one for one as they arrive.</summary>
-    private async Task RelayStreamAsync(Stream body, OpenAiChatWriter writer, bool includeUsage, CancellationTokenSource timeout, TimeSpan limit, CancellationToken aborted)
+    /// <param name="heardFromProvider">Called on every line read: the endpoint timeout starts again.</param>
+    internal static async Task RelayStreamAsync(Stream body, OpenAiChatWriter writer, string name, bool includeUsage,
+        Action heardFromProvider, CancellationToken reading, CancellationToken aborted)
     {
         using var reader = new StreamReader(body, Encoding.UTF8);
         writer.StartStream();
@@ -151,9 +153,9 @@ internal sealed class AnthropicProvider(
         // Anthropic numbers content blocks (text and tools together); OpenAI numbers tool calls on their own.
         var toolIndexes = new Dictionary<int, int>();
         string? line;
-        while ((line = await reader.ReadLineAsync(timeout.Token)) is not null)
+        while ((line = await reader.ReadLineAsync(reading)) is not null)
         {
-            timeout.CancelAfter(limit);
+            heardFromProvider();
             if (!line.StartsWith("data:", StringComparison.Ordinal))
             {
                 continue; // "event:" names repeat the data's own "type"; blank lines end events
@@ -176,7 +178,12 @@ internal sealed class AnthropicProvider(
                     await writer.WriteContentAsync(delta.GetProperty("text").GetString()!, includeUsage, aborted);
                     break;
                 case "content_block_delta" when root.GetProperty("delta") is var jsonDelta && jsonDelta.GetProperty("type").ValueEquals("input_json_delta"):
-                    await writer.WriteToolCallArgumentsAsync(toolIndexes[root.GetProperty("index").GetInt32()], jsonDelta.GetProperty("partial_json").GetString()!, includeUsage, aborted);
+                    // Anthropic opens each tool's input with an empty fragment; an empty chunk would tell the client nothing.
+                    if (jsonDelta.GetProperty("partial_json").GetString() is { Length: > 0 } fragment)
+                    {
+                        await writer.WriteToolCallArgumentsAsync(toolIndexes[root.GetProperty("index").GetInt32()], fragment, includeUsage, aborted);
+                    }
+
                     break;
                 case "message_delta":
                     stopReason = root.GetProperty("delta").TryGetProperty("stop_reason", out var reason) ? reason.GetString() : null;
