@@ -1,6 +1,6 @@
-using System.Buffers;
 using System.Text.Json;
 using Gateway.Errors;
+using Gateway.Providers.Translation;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Providers.Mock;
@@ -30,103 +30,28 @@ internal sealed partial class MockProvider
         var id = MockText.Id("chatcmpl-mock-", lastUser);
         var created = Now;
 
+        var usage = new ChatUsage(promptTokens, words.Count, CachedTokens: 0);
+        var writer = new OpenAiChatWriter(context.Response, id, model, created);
         if (!stream)
         {
-            await WriteJsonAsync(context, writer =>
-            {
-                writer.WriteStartObject();
-                WriteChatHeader(writer, id, "chat.completion", created, model);
-                writer.WriteStartArray("choices");
-                writer.WriteStartObject();
-                writer.WriteNumber("index", 0);
-                writer.WriteStartObject("message");
-                writer.WriteString("role", "assistant");
-                writer.WriteString("content", string.Concat(words));
-                writer.WriteNull("refusal");
-                writer.WriteEndObject();
-                writer.WriteNull("logprobs");
-                writer.WriteString("finish_reason", finishReason);
-                writer.WriteEndObject();
-                writer.WriteEndArray();
-                WriteUsage(writer, promptTokens, words.Count);
-                writer.WriteString("system_fingerprint", "fp_gateway_mock");
-                writer.WriteEndObject();
-            });
+            await writer.WriteCompletionAsync(string.Concat(words), [], finishReason, usage, context.RequestAborted);
             return null;
         }
 
-        StartEventStream(context);
-        var buffer = new ArrayBufferWriter<byte>(512);
-        await WriteEventAsync(context, buffer, w => WriteChatChunk(w, id, created, model, "assistant", "", null, includeUsage));
+        writer.StartStream();
+        await writer.WriteRoleAsync(includeUsage, context.RequestAborted);
         foreach (var word in words)
         {
-            await WriteEventAsync(context, buffer, w => WriteChatChunk(w, id, created, model, null, word, null, includeUsage));
+            await writer.WriteContentAsync(word, includeUsage, context.RequestAborted);
         }
 
-        await WriteEventAsync(context, buffer, w => WriteChatChunk(w, id, created, model, null, null, finishReason, includeUsage));
+        await writer.WriteFinishAsync(finishReason, includeUsage, context.RequestAborted);
         if (includeUsage)
         {
-            await WriteEventAsync(context, buffer, w =>
-            {
-                w.WriteStartObject();
-                WriteChatHeader(w, id, "chat.completion.chunk", created, model);
-                w.WriteStartArray("choices");
-                w.WriteEndArray();
-                WriteUsage(w, promptTokens, words.Count);
-                w.WriteEndObject();
-            });
+            await writer.WriteUsageAsync(usage, context.RequestAborted);
         }
 
-        await WriteDoneAsync(context);
+        await writer.WriteDoneAsync(context.RequestAborted);
         return null;
-    }
-
-    private static void WriteChatHeader(Utf8JsonWriter writer, string id, string type, long created, string model)
-    {
-        writer.WriteString("id", id);
-        writer.WriteString("object", type);
-        writer.WriteNumber("created", created);
-        writer.WriteString("model", model);
-    }
-
-    private static void WriteChatChunk(Utf8JsonWriter writer, string id, long created, string model, string? role, string? content, string? finishReason, bool includeUsage)
-    {
-        writer.WriteStartObject();
-        WriteChatHeader(writer, id, "chat.completion.chunk", created, model);
-        writer.WriteString("system_fingerprint", "fp_gateway_mock");
-        writer.WriteStartArray("choices");
-        writer.WriteStartObject();
-        writer.WriteNumber("index", 0);
-        writer.WriteStartObject("delta");
-        if (role is not null)
-        {
-            writer.WriteString("role", role);
-        }
-
-        if (content is not null)
-        {
-            writer.WriteString("content", content);
-        }
-
-        writer.WriteEndObject();
-        writer.WriteNull("logprobs");
-        if (finishReason is null)
-        {
-            writer.WriteNull("finish_reason");
-        }
-        else
-        {
-            writer.WriteString("finish_reason", finishReason);
-        }
-
-        writer.WriteEndObject();
-        writer.WriteEndArray();
-        if (includeUsage)
-        {
-            // With include_usage, OpenAI sends "usage": null on every chunk before the final usage chunk.
-            writer.WriteNull("usage");
-        }
-
-        writer.WriteEndObject();
     }
 }

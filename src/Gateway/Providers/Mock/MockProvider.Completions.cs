@@ -33,7 +33,7 @@ internal sealed partial class MockProvider
             await WriteJsonAsync(context, writer =>
             {
                 writer.WriteStartObject();
-                WriteChatHeader(writer, id, "text_completion", created, model);
+                WriteObjectHeader(writer, id, "text_completion", created, model);
                 writer.WriteStartArray("choices");
                 WriteCompletionChoice(writer, string.Concat(words), finishReason);
                 writer.WriteEndArray();
@@ -52,7 +52,7 @@ internal sealed partial class MockProvider
             await WriteEventAsync(context, buffer, w =>
             {
                 w.WriteStartObject();
-                WriteChatHeader(w, id, "text_completion", created, model);
+                WriteObjectHeader(w, id, "text_completion", created, model);
                 w.WriteStartArray("choices");
                 WriteCompletionChoice(w, word, last ? finishReason : null);
                 w.WriteEndArray();
@@ -70,7 +70,7 @@ internal sealed partial class MockProvider
             await WriteEventAsync(context, buffer, w =>
             {
                 w.WriteStartObject();
-                WriteChatHeader(w, id, "text_completion", created, model);
+                WriteObjectHeader(w, id, "text_completion", created, model);
                 w.WriteStartArray("choices");
                 w.WriteEndArray();
                 WriteUsage(w, promptTokens, words.Count);
@@ -98,5 +98,13 @@ internal sealed partial class MockProvider
         }
 
         writer.WriteEndObject();
+    }
+
+    private static void WriteObjectHeader(Utf8JsonWriter writer, string id, string type, long created, string model)
+    {
+        writer.WriteString("id", id);
+        writer.WriteString("object", type);
+        writer.WriteNumber("created", created);
+        writer.WriteString("model", model);
     }
 }

@@ -6,8 +6,8 @@ using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Providers.Translation;
 
-/// <summary>Usage in OpenAI's terms; cached tokens are part of the prompt tokens, as OpenAI counts them.</summary>
-internal readonly record struct ChatUsage(int PromptTokens, int CompletionTokens, int CachedTokens);
+/// <summary>Usage in OpenAI's terms: cached tokens are part of the prompt tokens, reasoning tokens part of the completion tokens.</summary>
+internal readonly record struct ChatUsage(int PromptTokens, int CompletionTokens, int CachedTokens, int ReasoningTokens = 0);
 
 /// <summary>
 /// Writes a translated answer in OpenAI's chat completion format: the whole object, or the SSE stream of
@@ -237,6 +237,9 @@ internal sealed class OpenAiChatWriter(HttpResponse response, string id, string 
         json.WriteNumber("total_tokens", usage.PromptTokens + usage.CompletionTokens);
         json.WriteStartObject("prompt_tokens_details");
         json.WriteNumber("cached_tokens", usage.CachedTokens);
+        json.WriteEndObject();
+        json.WriteStartObject("completion_tokens_details");
+        json.WriteNumber("reasoning_tokens", usage.ReasoningTokens);
         json.WriteEndObject();
         json.WriteEndObject();
     }
