@@ -92,6 +92,9 @@ public sealed class AzureOpenAiTests : IAsyncLifetime
         Assert.Equal("Bearer " + _azure.EntraToken, sent.Header("authorization"));
         Assert.Null(sent.Header("api-key"));
         Assert.Equal("?api-version=2025-01-01-preview", sent.Query);
+        var adminView = await _gateway.Client.GetStringAsync(new Uri("/admin/config", UriKind.Relative));
+        Assert.Contains("\"bearer_token\"", adminView, StringComparison.Ordinal);
+        Assert.DoesNotContain(_azure.EntraToken, adminView, StringComparison.Ordinal);
     }
 
     [Fact]
