@@ -63,10 +63,7 @@ public sealed class FakeAnthropicServer : IAsyncDisposable
 
     private async Task MessagesAsync(HttpContext context)
     {
-        using var reader = new StreamReader(context.Request.Body);
-        var body = await reader.ReadToEndAsync(context.RequestAborted);
-        var headers = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
-        var recorded = new RecordedRequest(context.Request.Method, context.Request.Path, context.Request.QueryString.Value ?? "", headers, body);
+        var recorded = await RecordedRequest.ReadAsync(context);
         Requests.Enqueue(recorded);
         context.Response.Headers["request-id"] = "req_011CFake" + Guid.NewGuid().ToString("N")[..16];
         context.Response.Headers["anthropic-organization-id"] = "00000000-0000-4000-8000-000000000001";
@@ -93,47 +90,18 @@ public sealed class FakeAnthropicServer : IAsyncDisposable
         }
 
         _faults.TryDequeue(out var fault);
-        if (!await ApplyAsync(context, recorded, fault))
+        if (!await Fault.ApplyBeforeAnswerAsync(context, recorded, fault, AnthropicErrors.ForStatus))
         {
             return;
         }
 
         try
         {
-            await AnswerAsync(context, body, fault);
+            await AnswerAsync(context, recorded.Body, fault);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             recorded.MarkAborted();
-        }
-    }
-
-    /// <summary>Faults that act before the answer; false when the fault was the whole answer.</summary>
-    private static async Task<bool> ApplyAsync(HttpContext context, RecordedRequest recorded, Fault? fault)
-    {
-        switch (fault)
-        {
-            case Fault.Status status:
-                foreach (var (name, value) in status.Headers ?? new Dictionary<string, string>())
-                {
-                    context.Response.Headers[name] = value;
-                }
-
-                context.Response.StatusCode = status.Code;
-                context.Response.ContentType = status.ContentType;
-                await context.Response.WriteAsync(status.Body ?? AnthropicErrors.ForStatus(status.Code));
-                return false;
-            case Fault.Delay delay:
-                await Task.Delay(delay.Duration, context.RequestAborted);
-                return true;
-            case Fault.Hang:
-                await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => recorded.MarkAborted(), TaskScheduler.Default);
-                return false;
-            case Fault.Reset:
-                context.Abort();
-                return false;
-            default:
-                return true;
         }
     }
 
@@ -186,7 +154,7 @@ public sealed class FakeAnthropicServer : IAsyncDisposable
             ["usage"] = Usage(inputTokens, OutputTokens(words, tools)),
         };
         context.Response.ContentType = "application/json";
-        await context.Response.WriteAsync(message.ToJsonString(Wire), context.RequestAborted);
+        await context.Response.WriteAsync(message.ToJsonString(WireJson.Options), context.RequestAborted);
     }
 
     private sealed record Answer(string Id, string Model, List<string> Words, List<(string Id, string Name, string Input)> Tools, string StopReason, string? StopSequence, int InputTokens);
@@ -263,7 +231,7 @@ public sealed class FakeAnthropicServer : IAsyncDisposable
                     break;
             }
 
-            await EventAsync(context, events[i].Name, events[i].Data.ToJsonString(Wire));
+            await EventAsync(context, events[i].Name, events[i].Data.ToJsonString(WireJson.Options));
         }
     }
 
@@ -429,6 +397,4 @@ public sealed class FakeAnthropicServer : IAsyncDisposable
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(body, context.RequestAborted);
     }
-
-    private static readonly JsonSerializerOptions Wire = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 }

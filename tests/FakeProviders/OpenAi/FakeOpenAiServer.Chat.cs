@@ -72,7 +72,7 @@ public sealed partial class FakeOpenAiServer
                 ["system_fingerprint"] = "fp_fake0001",
             };
             AddAzureFilterResults(context, response);
-            await WriteJsonAsync(context, 200, response.ToJsonString(Wire));
+            await WriteJsonAsync(context, 200, response.ToJsonString(WireJson.Options));
             return;
         }
 
@@ -146,7 +146,7 @@ public sealed partial class FakeOpenAiServer
                     break;
             }
 
-            await WriteEventAsync(context, chunks[i].ToJsonString(Wire));
+            await WriteEventAsync(context, chunks[i].ToJsonString(WireJson.Options));
         }
 
         await WriteEventAsync(context, "[DONE]");

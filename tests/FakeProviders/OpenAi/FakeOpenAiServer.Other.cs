@@ -36,7 +36,7 @@ public sealed partial class FakeOpenAiServer
         {
             var response = Completion(ReplyText, "stop");
             response["usage"] = Usage(Tokens(request["prompt"]!.ToJsonString()), words.Count);
-            await WriteJsonAsync(context, 200, response.ToJsonString(Wire));
+            await WriteJsonAsync(context, 200, response.ToJsonString(WireJson.Options));
             return;
         }
 
@@ -91,12 +91,12 @@ public sealed partial class FakeOpenAiServer
             ["model"] = model,
             ["usage"] = new JsonObject { ["prompt_tokens"] = tokens, ["total_tokens"] = tokens },
         };
-        await WriteJsonAsync(context, 200, response.ToJsonString(Wire));
+        await WriteJsonAsync(context, 200, response.ToJsonString(WireJson.Options));
     }
 
     private Task ModelsAsync(HttpContext context, RecordedRequest recorded, Fault? fault)
     {
         var data = new JsonArray(Models.Order().Select(m => (JsonNode)new JsonObject { ["id"] = m, ["object"] = "model", ["created"] = 1686935002, ["owned_by"] = "system" }).ToArray());
-        return WriteJsonAsync(context, 200, new JsonObject { ["object"] = "list", ["data"] = data }.ToJsonString(Wire));
+        return WriteJsonAsync(context, 200, new JsonObject { ["object"] = "list", ["data"] = data }.ToJsonString(WireJson.Options));
     }
 }

@@ -14,12 +14,6 @@ public sealed partial class FakeOpenAiServer : IAsyncDisposable
 {
     public const string DefaultApiKey = "sk-fake-upstream-0123456789abcdef";
 
-    /// <summary>
-    /// JSON as OpenAI's servers write it: '+', '/', quotes and non-ASCII unescaped. (System.Text.Json's default
-    /// escapes '+' as \u002B, which older SDKs that decode base64 embeddings from the raw bytes reject.)
-    /// </summary>
-    private static readonly System.Text.Json.JsonSerializerOptions Wire = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     private readonly ConcurrentQueue<Fault> _faults = new();
     private WebApplication? _app;
 
@@ -96,10 +90,7 @@ public sealed partial class FakeOpenAiServer : IAsyncDisposable
 
     private async Task ServeAsync(HttpContext context, Func<HttpContext, RecordedRequest, Fault?, Task> handler, Func<HttpContext, RecordedRequest, Task<bool>> authorize)
     {
-        using var reader = new StreamReader(context.Request.Body);
-        var body = await reader.ReadToEndAsync(context.RequestAborted);
-        var headers = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
-        var recorded = new RecordedRequest(context.Request.Method, context.Request.Path, context.Request.QueryString.Value ?? "", headers, body);
+        var recorded = await RecordedRequest.ReadAsync(context);
         Requests.Enqueue(recorded);
         if (!await authorize(context, recorded))
         {
@@ -107,27 +98,9 @@ public sealed partial class FakeOpenAiServer : IAsyncDisposable
         }
 
         _faults.TryDequeue(out var fault);
-        switch (fault)
+        if (!await Fault.ApplyBeforeAnswerAsync(context, recorded, fault, OpenAiErrors.ForStatus))
         {
-            case Fault.Status status:
-                foreach (var (name, value) in status.Headers ?? new Dictionary<string, string>())
-                {
-                    context.Response.Headers[name] = value;
-                }
-
-                context.Response.StatusCode = status.Code;
-                context.Response.ContentType = status.ContentType;
-                await context.Response.WriteAsync(status.Body ?? OpenAiErrors.ForStatus(status.Code));
-                return;
-            case Fault.Delay delay:
-                await Task.Delay(delay.Duration, context.RequestAborted);
-                break;
-            case Fault.Hang:
-                await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => recorded.MarkAborted(), TaskScheduler.Default);
-                return;
-            case Fault.Reset:
-                context.Abort();
-                return;
+            return;
         }
 
         try

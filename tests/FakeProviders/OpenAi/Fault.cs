@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Http;
+
 namespace FakeProviders.OpenAi;
 
 /// <summary>Something to go wrong with the next request the fake serves.</summary>
@@ -26,4 +28,37 @@ public abstract record Fault
 
     /// <summary>Stream this many events, then the provider's in-stream error event (Anthropic sends one when it overloads mid-answer).</summary>
     public sealed record StreamErrorAfter(int AfterEvents, string ErrorType = "overloaded_error", string Message = "Overloaded") : Fault;
+
+    /// <summary>
+    /// Applies the faults that act before any answer (a status, a delay, a hang, a reset), the same way for
+    /// every fake. False when the fault was the whole answer; true when the fake should answer now.
+    /// </summary>
+    /// <param name="errorBody">The provider's own error body for a status, when the fault names none.</param>
+    public static async Task<bool> ApplyBeforeAnswerAsync(HttpContext context, RecordedRequest recorded, Fault? fault, Func<int, string> errorBody)
+    {
+        switch (fault)
+        {
+            case Status status:
+                foreach (var (name, value) in status.Headers ?? new Dictionary<string, string>())
+                {
+                    context.Response.Headers[name] = value;
+                }
+
+                context.Response.StatusCode = status.Code;
+                context.Response.ContentType = status.ContentType;
+                await context.Response.WriteAsync(status.Body ?? errorBody(status.Code));
+                return false;
+            case Delay delay:
+                await Task.Delay(delay.Duration, context.RequestAborted);
+                return true;
+            case Hang:
+                await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => recorded.MarkAborted(), TaskScheduler.Default);
+                return false;
+            case Reset:
+                context.Abort();
+                return false;
+            default:
+                return true;
+        }
+    }
 }

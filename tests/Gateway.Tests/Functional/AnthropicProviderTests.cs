@@ -20,15 +20,7 @@ public sealed class AnthropicProviderTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _anthropic = await FakeAnthropicServer.StartAsync();
-        _gateway = await GatewayHost.StartAsync($$"""
-            server: { listen: http://127.0.0.1:8080, auth: none }
-            providers:
-              claude: { type: anthropic, base_url: "{{_anthropic.BaseUrl}}", api_key: {{_anthropic.ApiKey}} }
-            endpoints:
-              chat:
-                timeout: 5s
-                targets: [ { provider: claude, model: claude-sonnet-4-5 } ]
-            """);
+        _gateway = await GatewayHost.StartAsync(Config());
     }
 
     public async Task DisposeAsync()
@@ -38,6 +30,16 @@ public sealed class AnthropicProviderTests : IAsyncLifetime
     }
 
     private ChatClient Chat => _gateway.Sdk().GetChatClient("chat");
+
+    private string Config(string endpointSettings = "timeout: 5s") => $$"""
+        server: { listen: http://127.0.0.1:8080, auth: none }
+        providers:
+          claude: { type: anthropic, base_url: "{{_anthropic.BaseUrl}}", api_key: {{_anthropic.ApiKey}} }
+        endpoints:
+          chat:
+            {{endpointSettings}}
+            targets: [ { provider: claude, model: claude-sonnet-4-5 } ]
+        """;
 
     private static ChatMessage[] Conversation =>
     [
@@ -106,15 +108,7 @@ public sealed class AnthropicProviderTests : IAsyncLifetime
     [Fact]
     public async Task Endpoint_default_max_tokens_applies_when_the_caller_sends_none()
     {
-        await _gateway.RewriteConfigAsync($$"""
-            server: { listen: http://127.0.0.1:8080, auth: none }
-            providers:
-              claude: { type: anthropic, base_url: "{{_anthropic.BaseUrl}}", api_key: {{_anthropic.ApiKey}} }
-            endpoints:
-              chat:
-                default_max_tokens: 5
-                targets: [ { provider: claude, model: claude-sonnet-4-5 } ]
-            """);
+        await _gateway.RewriteConfigAsync(Config(endpointSettings: "default_max_tokens: 5"));
 
         ChatCompletion completion = await Chat.CompleteChatAsync([new UserChatMessage("hi")]);
 
@@ -302,15 +296,7 @@ public sealed class AnthropicProviderTests : IAsyncLifetime
     public async Task Silent_provider_is_a_504_after_the_endpoint_timeout()
     {
         _anthropic.Enqueue(new Fault.Delay(TimeSpan.FromSeconds(30)));
-        await _gateway.RewriteConfigAsync($$"""
-            server: { listen: http://127.0.0.1:8080, auth: none }
-            providers:
-              claude: { type: anthropic, base_url: "{{_anthropic.BaseUrl}}", api_key: {{_anthropic.ApiKey}} }
-            endpoints:
-              chat:
-                timeout: 200ms
-                targets: [ { provider: claude, model: claude-sonnet-4-5 } ]
-            """);
+        await _gateway.RewriteConfigAsync(Config(endpointSettings: "timeout: 200ms"));
 
         using var response = await _gateway.Client.SendAsync(Http.Post("/v1/chat/completions", Http.Chat("chat")));
 
