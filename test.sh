@@ -9,8 +9,11 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 2
 fi
 
-# Debian packages the tests start themselves (none yet; Redis, PostgreSQL and Chromium join as their issues land).
+# Debian packages the tests use (Redis, PostgreSQL and Chromium join as their issues land). Node.js runs the
+# official npm SDKs that prove the fake providers honest.
 apt_packages=()
+command -v node >/dev/null 2>&1 || apt_packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || apt_packages+=(npm)
 missing=()
 for package in "${apt_packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -22,6 +25,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+npm ci --prefix tests/SdkHonesty --no-audit --no-fund --loglevel=error
 dotnet build Gateway.sln -c Release --nologo -v quiet
 
 results=TestResults

@@ -55,8 +55,10 @@ internal static class GatewayErrors
     public static GatewayError UpstreamFailed(string provider, int status, string detail) => new(status, Upstream, "upstream_error", null,
         $"Provider '{provider}' returned HTTP {status}: {detail}");
 
-    public static GatewayError UnsupportedParameter(string field, string provider, string providerType) => new(StatusCodes.Status400BadRequest, InvalidRequest, "unsupported_parameter", field,
-        $"'{field}' is not supported by provider '{provider}' ({providerType}) yet; remove it or route this call to an OpenAI-compatible endpoint.");
+    public const string UnsupportedParameterCode = "unsupported_parameter";
+
+    public static GatewayError UnsupportedParameter(string field, string provider, string providerType) => new(StatusCodes.Status400BadRequest, InvalidRequest, UnsupportedParameterCode, field,
+        $"'{field}' is not supported by provider '{provider}' ({providerType}) ; remove it, set drop_unsupported_params: true on the endpoint to have the gateway drop it, or route this call to an OpenAI-compatible endpoint.");
 
     /// <summary>A translated provider's own error, in OpenAI's shape: its status, and its message naming it.</summary>
     public static GatewayError ProviderError(string provider, string providerType, int status, string? providerCode, string message) => new(

@@ -53,6 +53,29 @@ public sealed class ProviderTypeValidationTests
     }
 
     [Fact]
+    public void Gemini_needs_a_key_and_serves_chat_and_embeddings_but_not_completions()
+    {
+        var errors = ConfigValidationTests.Parse("""
+            server: { listen: http://127.0.0.1:8080, auth: none }
+            providers:
+              google: { type: gemini }
+            endpoints:
+              embed:
+                type: embeddings
+                targets: [ { provider: google, model: gemini-embedding-001 } ]
+              complete:
+                type: completions
+                targets: [ { provider: google, model: gemini-2.5-flash } ]
+            """).FormattedErrors;
+
+        Assert.Equal(
+        [
+            "gateway.yaml:3:3: providers.google: missing required key 'api_key' (write api_key: ${GEMINI_API_KEY})",
+            "gateway.yaml:10:28: endpoints.complete.targets[0].provider: provider 'google' (gemini) serves chat and embeddings, not completions endpoints",
+        ], errors);
+    }
+
+    [Fact]
     public void Default_max_tokens_must_be_positive()
     {
         var errors = ConfigValidationTests.Parse("""
@@ -94,7 +117,7 @@ public sealed class ProviderTypeValidationTests
         Assert.Equal(
         [
             "gateway.yaml:3:60: providers.p.bearer_token: only azure_openai takes a bearer_token; other providers take api_key",
-            "gateway.yaml:3:76: providers.p.api_version: only azure_openai and anthropic take an api_version",
+            "gateway.yaml:3:76: providers.p.api_version: only azure_openai, anthropic and gemini take an api_version",
         ], Errors("{ type: openai, api_key: sk-0123456789, bearer_token: t, api_version: 2024-10-21 }"));
     }
 }

@@ -7,7 +7,7 @@ public sealed class OpenAiChatReaderTests
 {
     private static (ChatRequest? Request, string? Error) Read(string json)
     {
-        var error = OpenAiChatReader.TryRead(Encoding.UTF8.GetBytes(json), "claude", "anthropic", out var request);
+        var error = OpenAiChatReader.TryRead(Encoding.UTF8.GetBytes(json), new ChatTarget("claude", "anthropic", ChatFeatures.None), out var request);
         return (request, error?.Message);
     }
 
@@ -69,6 +69,8 @@ public sealed class OpenAiChatReaderTests
     [Theory]
     [InlineData("""{"model":"chat","messages":[{"role":"user","content":"hi"}],"seed":7}""", "'seed' is not supported")]
     [InlineData("""{"model":"chat","messages":[{"role":"user","content":"hi"}],"n":2}""", "'n' is not supported")]
+    [InlineData("""{"model":"chat","messages":[{"role":"user","content":"hi"}],"response_format":{"type":"json_object"}}""", "'response_format (json_object)' is not supported")]
+    [InlineData("""{"model":"chat","messages":[{"role":"user","content":"hi"}],"response_format":{"type":"yaml"}}""", "expected text, json_object or json_schema")]
     [InlineData("""{"model":"chat","messages":[{"role":"user","content":[{"type":"input_audio","input_audio":{"data":"AAAA","format":"wav"}}]}]}""", "'messages[0].content[0] (input_audio parts)' is not supported")]
     [InlineData("""{"model":"chat","messages":[{"role":"system","content":[{"type":"image_url","image_url":{"url":"https://x/y.png"}}]},{"role":"user","content":"hi"}]}""", "'messages[0].content (images in system messages)' is not supported")]
     [InlineData("""{"model":"chat","messages":[{"role":"user","content":"hi"},{"role":"function","name":"f","content":"42"}]}""", "'messages[1] (legacy function messages; use tool messages)' is not supported")]
@@ -80,5 +82,42 @@ public sealed class OpenAiChatReaderTests
         var (_, error) = Read(json);
 
         Assert.Contains(message, error, StringComparison.Ordinal);
+    }
+
+    private static readonly ChatTarget Gemini = new("google", "gemini", ChatFeatures.Seed | ChatFeatures.Penalties | ChatFeatures.JsonObject | ChatFeatures.JsonSchema);
+
+    [Fact]
+    public void Features_the_target_has_are_read_into_the_request()
+    {
+        var json = """
+            {"model":"chat","messages":[{"role":"user","content":"hi"}],"seed":42,"presence_penalty":0.5,"frequency_penalty":-0.5,
+             "response_format":{"type":"json_schema","json_schema":{"name":"answer","strict":true,"schema":{"type":"object"}}}}
+            """;
+
+        Assert.Null(OpenAiChatReader.TryRead(Encoding.UTF8.GetBytes(json), Gemini, out var request));
+
+        Assert.Equal((42L, 0.5, -0.5), (request!.Seed, request.PresencePenalty, request.FrequencyPenalty));
+        Assert.Equal(new ChatResponseFormat("answer", """{"type":"object"}""", true), request.ResponseFormat);
+    }
+
+    [Fact]
+    public void Json_schema_without_a_name_is_a_400_even_where_schemas_are_supported()
+    {
+        var json = """{"model":"chat","messages":[{"role":"user","content":"hi"}],"response_format":{"type":"json_schema","json_schema":{"schema":{}}}}""";
+
+        var error = OpenAiChatReader.TryRead(Encoding.UTF8.GetBytes(json), Gemini, out _);
+
+        Assert.Equal("response_format.json_schema", error?.Param);
+    }
+
+    [Fact]
+    public void Endpoint_that_drops_unsupported_params_reads_the_request_without_them()
+    {
+        var json = """{"model":"chat","messages":[{"role":"user","content":"hi"}],"seed":7,"logprobs":true,"response_format":{"type":"json_object"}}""";
+
+        var error = OpenAiChatReader.TryRead(Encoding.UTF8.GetBytes(json), new ChatTarget("claude", "anthropic", ChatFeatures.None, DropUnsupported: true), out var request);
+
+        Assert.Null(error);
+        Assert.Equal((null, null), (request!.Seed, request.ResponseFormat));
     }
 }

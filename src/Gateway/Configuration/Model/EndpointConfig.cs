@@ -21,6 +21,9 @@ internal sealed record EndpointConfig
     [Description("max_tokens sent to providers that require one (anthropic) when the caller sends none; default 4096.")]
     public int? DefaultMaxTokens { get; init; }
 
+    [Description("Translated providers (anthropic, gemini, bedrock): drop request parameters the provider can't honour, such as seed or logprobs, instead of answering 400.")]
+    public bool DropUnsupportedParams { get; init; }
+
     [Description("Retries per target.")]
     public RetryConfig? Retry { get; init; }
 

@@ -80,6 +80,10 @@ internal sealed class EndpointRule : IConfigRule
             {
                 context.Error($"{path}[{i}].provider", $"provider '{target.Provider}' (anthropic) serves chat only, not {endpointType} endpoints");
             }
+            else if (provider.Type == Providers.Gemini.GeminiProvider.Type && endpointType == "completions")
+            {
+                context.Error($"{path}[{i}].provider", $"provider '{target.Provider}' (gemini) serves chat and embeddings, not completions endpoints");
+            }
 
             if (string.IsNullOrWhiteSpace(target.Model))
             {

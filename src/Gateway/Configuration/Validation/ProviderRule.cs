@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Gateway.Configuration.Binding;
 using Gateway.Configuration.Model;
 using Gateway.Providers.Anthropic;
+using Gateway.Providers.Gemini;
 using Gateway.Providers.AzureOpenAi;
 using Gateway.Providers.Mock;
 using Gateway.Providers.OpenAi;
@@ -63,15 +64,20 @@ internal sealed partial class ProviderRule : IConfigRule
                     context.Error($"{path}.bearer_token", "only azure_openai takes a bearer_token; other providers take api_key");
                 }
 
-                if (provider.ApiVersion is not null && provider.Type != AnthropicProvider.Type)
+                if (provider.ApiVersion is not null && provider.Type != AnthropicProvider.Type && provider.Type != GeminiProvider.Type)
                 {
-                    context.Error($"{path}.api_version", "only azure_openai and anthropic take an api_version");
+                    context.Error($"{path}.api_version", "only azure_openai, anthropic and gemini take an api_version");
                 }
             }
 
             if (provider.Type == AnthropicProvider.Type && string.IsNullOrEmpty(provider.ApiKey) && !context.IsWritten($"{path}.api_key"))
             {
                 context.Error(path, "missing required key 'api_key' (write api_key: ${ANTHROPIC_API_KEY})");
+            }
+
+            if (provider.Type == GeminiProvider.Type && string.IsNullOrEmpty(provider.ApiKey) && !context.IsWritten($"{path}.api_key"))
+            {
+                context.Error(path, "missing required key 'api_key' (write api_key: ${GEMINI_API_KEY})");
             }
 
             if (provider.Type != MockProviderFactory.Type && provider.Latency is not null)

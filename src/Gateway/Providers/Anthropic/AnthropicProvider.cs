@@ -26,7 +26,7 @@ internal sealed class AnthropicProvider(
     ILogger logger) : IProvider
 {
     public const string Type = "anthropic";
-    private const int MaxErrorBodyBytes = 64 * 1024;
+    private readonly TranslatedExchange _exchange = new(name, Type, apiKey, invoker, logger);
 
     public async Task SendAsync(ProviderCall call)
     {
@@ -37,7 +37,7 @@ internal sealed class AnthropicProvider(
             return;
         }
 
-        if (OpenAiChatReader.TryRead(call.Body.Memory, name, Type, out var request) is { } invalid)
+        if (OpenAiChatReader.TryRead(call.Body.Memory, new ChatTarget(name, Type, ChatFeatures.None, call.Endpoint.Config.DropUnsupportedParams), out var request) is { } invalid)
         {
             await ErrorResponseWriter.WriteAsync(context, invalid);
             return;
@@ -55,68 +55,16 @@ internal sealed class AnthropicProvider(
             upstream.Headers.TryAddWithoutValidation(header, value);
         }
 
-        // The endpoint timeout bounds the wait for each piece of the answer: the headers, then every event.
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        var limit = call.Endpoint.Config.Timeout;
-        timeout.CancelAfter(limit);
         var writer = new OpenAiChatWriter(context.Response, "chatcmpl-" + Guid.NewGuid().ToString("N")[..24], call.Target.Model, time.GetUtcNow().ToUnixTimeSeconds());
-        HttpResponseMessage response;
-        try
-        {
-            response = await invoker.SendAsync(upstream, timeout.Token);
-        }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
-        {
-            ProviderLog.CallerWentAway(logger, name, call.Target.Model, Yarp.ReverseProxy.Forwarder.ForwarderError.RequestCanceled);
-            return;
-        }
-        catch (OperationCanceledException)
-        {
-            await ErrorResponseWriter.WriteAsync(context, GatewayErrors.UpstreamTimeout(name, call.Target.Model, limit));
-            return;
-        }
-        catch (HttpRequestException ex)
-        {
-            await ErrorResponseWriter.WriteAsync(context, GatewayErrors.UpstreamUnreachable(name, call.Target.Model, ex.InnerException?.Message ?? ex.Message));
-            return;
-        }
-
-        using (response)
-        {
-            try
-            {
-                if (!response.IsSuccessStatusCode)
-                {
-                    await ErrorResponseWriter.WriteAsync(context, await ReadErrorAsync(response, timeout.Token));
-                    return;
-                }
-
-                await using var body = await response.Content.ReadAsStreamAsync(timeout.Token);
-                if (request!.Stream)
-                {
-                    await RelayStreamAsync(body, writer, name, request.IncludeUsage, () => timeout.CancelAfter(limit), timeout.Token, context.RequestAborted);
-                }
-                else
-                {
-                    await TranslateMessageAsync(body, writer, timeout.Token);
-                }
-            }
-            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
-            {
-                ProviderLog.CallerWentAway(logger, name, call.Target.Model, Yarp.ReverseProxy.Forwarder.ForwarderError.ResponseBodyClient);
-            }
-            catch (OperationCanceledException)
-            {
-                await FailAsync(context, writer, GatewayErrors.UpstreamTimeout(name, call.Target.Model, limit));
-            }
-            catch (Exception ex) when (ex is IOException or HttpRequestException or JsonException or KeyNotFoundException or InvalidOperationException)
-            {
-                // The answer began and broke: a reset, a malformed event, a body that is not the Messages API's.
-                ProviderLog.UpstreamFailed(logger, name, call.Target.Model, Yarp.ReverseProxy.Forwarder.ForwarderError.ResponseBodyDestination, context.Response.HasStarted);
-                await FailAsync(context, writer, GatewayErrors.StreamBrokenOff(name, ex.Message));
-            }
-        }
+        await _exchange.RunAsync(call, upstream, writer, ReadError, (body, heard, reading) => request!.Stream
+            ? RelayStreamAsync(body, writer, name, request.IncludeUsage, heard, reading, context.RequestAborted)
+            : TranslateMessageAsync(body, writer, reading));
     }
+
+    private static ProviderErrorBody ReadError(JsonElement root) =>
+        root.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object
+            ? new ProviderErrorBody(error.TryGetProperty("type", out var type) ? type.GetString() : null, error.TryGetProperty("message", out var text) ? text.GetString() : null)
+            : new ProviderErrorBody(null, null);
 
     internal static async Task TranslateMessageAsync(Stream body, OpenAiChatWriter writer, CancellationToken cancellationToken)
     {
@@ -133,7 +81,7 @@ internal sealed class AnthropicProvider(
             }
             else if (type.ValueEquals("tool_use"))
             {
-                toolCalls.Add(new ToolCallPart(block.GetProperty("id").GetString()!, block.GetProperty("name").GetString()!, Compact(block.GetProperty("input"))));
+                toolCalls.Add(new ToolCallPart(block.GetProperty("id").GetString()!, block.GetProperty("name").GetString()!, TranslatedExchange.Compact(block.GetProperty("input"))));
             }
         }
 
@@ -208,18 +156,6 @@ internal sealed class AnthropicProvider(
         await writer.WriteErrorAsync(GatewayErrors.StreamBrokenOff(name, "the connection closed before message_stop"), aborted);
     }
 
-    /// <summary>OpenAI carries arguments as compact JSON text; the provider's own spacing is not part of them.</summary>
-    private static string Compact(JsonElement element)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
-        using (var json = new Utf8JsonWriter(buffer, GatewayJson.WriterOptions))
-        {
-            element.WriteTo(json);
-        }
-
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
-
     /// <summary>Anthropic reports input tokens at the start and output tokens at the end; later figures win.</summary>
     private static ChatUsage ReadUsage(JsonElement usage, ChatUsage previous)
     {
@@ -228,63 +164,5 @@ internal sealed class AnthropicProvider(
         var prompt = Read("input_tokens") + Read("cache_creation_input_tokens") + cached;
         var output = Read("output_tokens");
         return new ChatUsage(prompt > 0 ? prompt : previous.PromptTokens, output > 0 ? output : previous.CompletionTokens, prompt > 0 ? cached : previous.CachedTokens);
-    }
-
-    private async Task<GatewayError> ReadErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        var status = (int)response.StatusCode;
-        if (status is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden)
-        {
-            return GatewayErrors.UpstreamCredentialsRejected(name, status);
-        }
-
-        var buffer = new byte[MaxErrorBodyBytes];
-        var length = 0;
-        await using (var stream = await response.Content.ReadAsStreamAsync(cancellationToken))
-        {
-            int read;
-            while (length < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
-            {
-                length += read;
-            }
-        }
-
-        string? code = null;
-        var message = Encoding.UTF8.GetString(buffer, 0, length).Trim();
-        try
-        {
-            using var document = JsonDocument.Parse(buffer.AsMemory(0, length));
-            if (document.RootElement.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object)
-            {
-                code = error.TryGetProperty("type", out var type) ? type.GetString() : null;
-                message = error.TryGetProperty("message", out var text) ? text.GetString() ?? message : message;
-            }
-        }
-        catch (JsonException)
-        {
-            // Not JSON (a proxy's HTML page, say): its text is the message.
-        }
-
-        if (apiKey.Length > 0)
-        {
-            message = message.Replace(apiKey, "[redacted]", StringComparison.Ordinal);
-        }
-
-        var gatewayError = GatewayErrors.ProviderError(name, Type, status, code, message);
-        return response.Headers.TryGetValues(HeaderNames.RetryAfter, out var retryAfter)
-            ? gatewayError with { Headers = [new(HeaderNames.RetryAfter, string.Join(",", retryAfter))] }
-            : gatewayError;
-    }
-
-    private static async Task FailAsync(HttpContext context, OpenAiChatWriter writer, GatewayError error)
-    {
-        if (context.Response.HasStarted)
-        {
-            await writer.WriteErrorAsync(error, context.RequestAborted);
-        }
-        else
-        {
-            await ErrorResponseWriter.WriteAsync(context, error);
-        }
     }
 }

@@ -1,8 +1,8 @@
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Gateway.Errors;
+using Gateway.Providers.Translation;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Providers.Mock;
@@ -43,45 +43,8 @@ internal sealed partial class MockProvider
         }
 
         var base64 = request.TryGetProperty("encoding_format", out var format) && format.ValueEquals("base64"u8);
-        var promptTokens = inputs.Sum(MockText.Tokens);
-        await WriteJsonAsync(context, writer =>
-        {
-            writer.WriteStartObject();
-            writer.WriteString("object", "list");
-            writer.WriteStartArray("data");
-            for (var i = 0; i < inputs.Count; i++)
-            {
-                var vector = Vector(inputs[i], dimensions);
-                writer.WriteStartObject();
-                writer.WriteString("object", "embedding");
-                writer.WriteNumber("index", i);
-                if (base64)
-                {
-                    // OpenAI's base64 format: the little-endian float32 array, base64-encoded.
-                    writer.WriteBase64String("embedding", MemoryMarshal.AsBytes(vector.AsSpan()));
-                }
-                else
-                {
-                    writer.WriteStartArray("embedding");
-                    foreach (var value in vector)
-                    {
-                        writer.WriteNumberValue(value);
-                    }
-
-                    writer.WriteEndArray();
-                }
-
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
-            writer.WriteString("model", model);
-            writer.WriteStartObject("usage");
-            writer.WriteNumber("prompt_tokens", promptTokens);
-            writer.WriteNumber("total_tokens", promptTokens);
-            writer.WriteEndObject();
-            writer.WriteEndObject();
-        });
+        var vectors = inputs.Select(text => Vector(text, dimensions)).ToList();
+        await OpenAiEmbeddingsWriter.WriteAsync(context.Response, vectors, base64, model, inputs.Sum(MockText.Tokens), context.RequestAborted);
         return null;
     }
 

@@ -21,7 +21,35 @@ internal sealed record ChatRequest(
     bool IncludeUsage,
     IReadOnlyList<ChatTool> Tools,
     ChatToolChoice? ToolChoice,
-    bool? ParallelToolCalls);
+    bool? ParallelToolCalls)
+{
+    /// <summary>Set only for providers with <see cref="ChatFeatures.Seed"/>.</summary>
+    public long? Seed { get; init; }
+
+    public double? PresencePenalty { get; init; }
+
+    public double? FrequencyPenalty { get; init; }
+
+    /// <summary>JSON mode or a JSON schema; null for plain text.</summary>
+    public ChatResponseFormat? ResponseFormat { get; init; }
+}
+
+/// <summary>What a translating provider can honour beyond the basics every one of them takes.</summary>
+[Flags]
+internal enum ChatFeatures
+{
+    None = 0,
+    Seed = 1,
+    Penalties = 2,
+    JsonObject = 4,
+    JsonSchema = 8,
+}
+
+/// <summary>Where a chat request is going: the provider, what it honours, and whether the endpoint drops what it doesn't.</summary>
+internal sealed record ChatTarget(string Provider, string ProviderType, ChatFeatures Features, bool DropUnsupported = false);
+
+/// <summary>JSON output: any JSON object when <paramref name="SchemaJson"/> is null, else one matching that JSON Schema.</summary>
+internal sealed record ChatResponseFormat(string? Name, string? SchemaJson, bool Strict);
 
 internal enum ChatRole
 {

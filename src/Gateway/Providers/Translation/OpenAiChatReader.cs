@@ -10,35 +10,45 @@ namespace Gateway.Providers.Translation;
 /// </summary>
 internal static class OpenAiChatReader
 {
-    // Fields with no equivalent in the translated providers yet, and the value that means "not used".
-    private static readonly (string Field, Func<JsonElement, bool> IsDefault)[] Unsupported =
+    // Fields a translated provider may lack, the feature that honours each, and the value that means "not used".
+    private static readonly (string Field, ChatFeatures Feature, Func<JsonElement, bool> IsDefault)[] Optional =
     [
-        ("functions", e => e.ValueKind is JsonValueKind.Null),
-        ("function_call", e => e.ValueKind is JsonValueKind.Null),
-        ("response_format", e => e.ValueKind is JsonValueKind.Null || (e.TryGetProperty("type", out var t) && t.ValueEquals("text"))),
-        ("n", e => e.ValueKind is JsonValueKind.Null || (e.TryGetInt32(out var n) && n == 1)),
-        ("logprobs", e => e.ValueKind is JsonValueKind.Null or JsonValueKind.False),
-        ("top_logprobs", e => e.ValueKind is JsonValueKind.Null),
-        ("logit_bias", e => e.ValueKind is JsonValueKind.Null || (e.ValueKind == JsonValueKind.Object && !e.EnumerateObject().Any())),
-        ("presence_penalty", e => e.ValueKind is JsonValueKind.Null || (e.TryGetDouble(out var p) && p == 0)),
-        ("frequency_penalty", e => e.ValueKind is JsonValueKind.Null || (e.TryGetDouble(out var p) && p == 0)),
-        ("seed", e => e.ValueKind is JsonValueKind.Null),
-        ("audio", e => e.ValueKind is JsonValueKind.Null),
-        ("modalities", e => e.ValueKind is JsonValueKind.Null),
-        ("prediction", e => e.ValueKind is JsonValueKind.Null),
+        ("functions", ChatFeatures.None, e => e.ValueKind is JsonValueKind.Null),
+        ("function_call", ChatFeatures.None, e => e.ValueKind is JsonValueKind.Null),
+        ("n", ChatFeatures.None, e => e.ValueKind is JsonValueKind.Null || (e.TryGetInt32(out var n) && n == 1)),
+        ("logprobs", ChatFeatures.None, e => e.ValueKind is JsonValueKind.Null or JsonValueKind.False),
+        ("top_logprobs", ChatFeatures.None, e => e.ValueKind is JsonValueKind.Null),
+        ("logit_bias", ChatFeatures.None, e => e.ValueKind is JsonValueKind.Null || (e.ValueKind == JsonValueKind.Object && !e.EnumerateObject().Any())),
+        ("presence_penalty", ChatFeatures.Penalties, e => e.ValueKind is JsonValueKind.Null || (e.TryGetDouble(out var p) && p == 0)),
+        ("frequency_penalty", ChatFeatures.Penalties, e => e.ValueKind is JsonValueKind.Null || (e.TryGetDouble(out var p) && p == 0)),
+        ("seed", ChatFeatures.Seed, e => e.ValueKind is JsonValueKind.Null),
+        ("audio", ChatFeatures.None, e => e.ValueKind is JsonValueKind.Null),
+        ("modalities", ChatFeatures.None, e => e.ValueKind is JsonValueKind.Null),
+        ("prediction", ChatFeatures.None, e => e.ValueKind is JsonValueKind.Null),
     ];
 
-    public static GatewayError? TryRead(ReadOnlyMemory<byte> body, string provider, string providerType, out ChatRequest? request)
+    /// <summary>Reads the request for <paramref name="target"/>, or says why it can't be sent there.</summary>
+    public static GatewayError? TryRead(ReadOnlyMemory<byte> body, ChatTarget target, out ChatRequest? request)
     {
         request = null;
+        var provider = target.Provider;
+        var providerType = target.ProviderType;
         using var document = JsonDocument.Parse(body);
         var root = document.RootElement;
-        foreach (var (field, isDefault) in Unsupported)
+        var dropped = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (field, feature, isDefault) in Optional)
         {
-            if (root.TryGetProperty(field, out var value) && !isDefault(value))
+            if (!root.TryGetProperty(field, out var value) || isDefault(value) || (feature != ChatFeatures.None && target.Features.HasFlag(feature)))
+            {
+                continue;
+            }
+
+            if (!target.DropUnsupported)
             {
                 return GatewayErrors.UnsupportedParameter(field, provider, providerType);
             }
+
+            dropped.Add(field);
         }
 
         var system = new List<string>();
@@ -121,11 +131,65 @@ internal static class OpenAiChatReader
         bool? parallel = root.TryGetProperty("parallel_tool_calls", out var parallelElement) && parallelElement.ValueKind is JsonValueKind.True or JsonValueKind.False
             ? parallelElement.GetBoolean()
             : null;
+        ChatResponseFormat? responseFormat = null;
+        if (root.TryGetProperty("response_format", out var formatElement) && ReadResponseFormat(formatElement, target, out responseFormat) is { } formatError
+            && !(formatError.Code == GatewayErrors.UnsupportedParameterCode && target.DropUnsupported))
+        {
+            return formatError;
+        }
+
         request = new ChatRequest(system, turns, maxTokens, Double(root, "temperature"), Double(root, "top_p"), stop,
             root.TryGetProperty("user", out var user) && user.ValueKind == JsonValueKind.String ? user.GetString() : null,
             root.TryGetProperty("stream", out var stream) && stream.ValueKind == JsonValueKind.True, includeUsage,
-            tools, toolChoice, parallel);
+            tools, toolChoice, parallel)
+        {
+            Seed = dropped.Contains("seed") || !root.TryGetProperty("seed", out var seed) || seed.ValueKind != JsonValueKind.Number || !seed.TryGetInt64(out var seedValue) ? null : seedValue,
+            PresencePenalty = dropped.Contains("presence_penalty") ? null : Double(root, "presence_penalty"),
+            FrequencyPenalty = dropped.Contains("frequency_penalty") ? null : Double(root, "frequency_penalty"),
+            ResponseFormat = responseFormat,
+        };
         return null;
+    }
+
+    /// <summary>
+    /// response_format: text (the default), json_object or json_schema. Null error with a null format means plain text;
+    /// an error means the target can't honour the one asked for, or it is malformed.
+    /// </summary>
+    private static GatewayError? ReadResponseFormat(JsonElement element, ChatTarget target, out ChatResponseFormat? format)
+    {
+        format = null;
+        if (element.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
+        {
+            return GatewayErrors.InvalidField("response_format", "expected {\"type\": \"text\" | \"json_object\" | \"json_schema\", …}");
+        }
+
+        switch (type.GetString())
+        {
+            case "text":
+                return null;
+            case "json_object" when target.Features.HasFlag(ChatFeatures.JsonObject):
+                format = new ChatResponseFormat(null, null, false);
+                return null;
+            case "json_schema" when target.Features.HasFlag(ChatFeatures.JsonSchema):
+                if (!element.TryGetProperty("json_schema", out var spec) || spec.ValueKind != JsonValueKind.Object
+                    || !spec.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String)
+                {
+                    return GatewayErrors.InvalidField("response_format.json_schema", "expected {\"name\": …, \"schema\": {…}}");
+                }
+
+                var schema = spec.TryGetProperty("schema", out var schemaElement) && schemaElement.ValueKind == JsonValueKind.Object ? schemaElement.GetRawText() : null;
+                format = new ChatResponseFormat(name.GetString(), schema, spec.TryGetProperty("strict", out var strict) && strict.ValueKind == JsonValueKind.True);
+                return null;
+            case "json_object" or "json_schema":
+                return GatewayErrors.UnsupportedParameter($"response_format ({type.GetString()})", target.Provider, target.ProviderType);
+            default:
+                return GatewayErrors.InvalidField("response_format.type", "expected text, json_object or json_schema");
+        }
     }
 
     private static GatewayError? ReadTools(JsonElement root, out List<ChatTool> tools, out ChatToolChoice? choice)
