@@ -18,6 +18,7 @@ public sealed partial class ConfigFilesTests
         ["AZURE_OPENAI_API_KEY"] = "azure-sample-0123456789",
         ["GROQ_API_KEY"] = "gsk-sample-0123456789",
         ["ANTHROPIC_API_KEY"] = "sk-ant-sample-0123456789",
+        ["GEMINI_API_KEY"] = "AIza-sample-0123456789",
         ["ALICE_KEY"] = "gw-alice-sample-0123456789",
         ["BOB_KEY"] = "gw-bob-sample-0123456789",
         ["ADMIN_KEY"] = "gw-admin-sample-0123456789",
