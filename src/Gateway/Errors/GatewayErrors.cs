@@ -52,6 +52,9 @@ internal static class GatewayErrors
     public static GatewayError UpstreamCredentialsRejected(string provider, int status) => new(StatusCodes.Status502BadGateway, Upstream, "upstream_auth_failed", null,
         $"Provider '{provider}' rejected the gateway's credentials (HTTP {status}); an admin should check providers.{provider}.api_key.");
 
+    public static GatewayError UpstreamCredentialsUnavailable(string provider, string reason) => new(StatusCodes.Status502BadGateway, Upstream, "upstream_auth_failed", null,
+        $"The gateway has no credentials for provider '{provider}': {reason}. An admin should configure them (providers.{provider}).");
+
     public static GatewayError UpstreamFailed(string provider, int status, string detail) => new(status, Upstream, "upstream_error", null,
         $"Provider '{provider}' returned HTTP {status}: {detail}");
 

@@ -2,6 +2,7 @@ using Gateway.Api;
 using Gateway.Configuration;
 using Gateway.Providers;
 using Gateway.Providers.Anthropic;
+using Gateway.Providers.Bedrock;
 using Gateway.Providers.Gemini;
 using Gateway.Providers.AzureOpenAi;
 using Gateway.Providers.Mock;
@@ -39,6 +40,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<IProviderFactory, AzureOpenAiProviderFactory>();
         services.AddSingleton<IProviderFactory, AnthropicProviderFactory>();
         services.AddSingleton<IProviderFactory, GeminiProviderFactory>();
+        services.AddSingleton<IProviderFactory, BedrockProviderFactory>();
         services.AddSingleton<IProviderFactory, MockProviderFactory>();
         services.TryAddSingleton<ProviderRegistry>();
     }

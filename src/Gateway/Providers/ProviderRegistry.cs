@@ -8,7 +8,7 @@ internal sealed class ProviderRegistry
 {
     /// <summary>Types known without a running host, for `gateway validate`.</summary>
     public static readonly IReadOnlyCollection<string> KnownTypes =
-        [.. OpenAi.OpenAiPresets.All.Keys, AzureOpenAi.AzureOpenAiProviderFactory.Type, Anthropic.AnthropicProvider.Type, Gemini.GeminiProvider.Type, Mock.MockProviderFactory.Type];
+        [.. OpenAi.OpenAiPresets.All.Keys, AzureOpenAi.AzureOpenAiProviderFactory.Type, Anthropic.AnthropicProvider.Type, Gemini.GeminiProvider.Type, Bedrock.BedrockProvider.Type, Mock.MockProviderFactory.Type];
 
     private readonly FrozenDictionary<string, IProviderFactory> _factories;
 

@@ -5,6 +5,9 @@ namespace FakeProviders.OpenAi;
 /// <summary>Something to go wrong with the next request the fake serves.</summary>
 public abstract record Fault
 {
+    /// <summary>Answer normally: a place-holder, so a fault queued after it hits a later request.</summary>
+    public sealed record None : Fault;
+
     /// <summary>Answer with this status; the body defaults to OpenAI's error JSON for the status.</summary>
     public sealed record Status(int Code, string? Body = null, string? ContentType = "application/json", IReadOnlyDictionary<string, string>? Headers = null) : Fault;
 

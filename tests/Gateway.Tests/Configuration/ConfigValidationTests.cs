@@ -57,7 +57,7 @@ public sealed class ConfigValidationTests
         [
             "gateway.yaml:4:3: server.max_body: unknown key 'max_body' (did you mean 'max_body_size'?)",
             "gateway.yaml:6:36: providers.openai.api_key: environment variable 'MISSING_KEY' is not set (write ${MISSING_KEY:-default} to give a default)",
-            "gateway.yaml:7:18: providers.local.type: unknown provider type 'opneai_compatible' (did you mean 'openai_compatible'?); known types: anthropic, azure_openai, deepseek, fireworks, gemini, groq, lmstudio, mistral, mock, ollama, openai, openai_compatible, openrouter, together, vllm",
+            "gateway.yaml:7:18: providers.local.type: unknown provider type 'opneai_compatible' (did you mean 'openai_compatible'?); known types: anthropic, azure_openai, bedrock, deepseek, fireworks, gemini, groq, lmstudio, mistral, mock, ollama, openai, openai_compatible, openrouter, together, vllm",
             "gateway.yaml:13:21: endpoints.chat.targets[1].provider: unknown provider 'opnai' (did you mean 'openai'?); define it under 'providers'",
             "gateway.yaml:13:51: endpoints.chat.targets[1].weight: 0 is not positive; a weight is a share of the traffic, greater than 0",
             "gateway.yaml:14:5: endpoints.chat.tiemout: unknown key 'tiemout' (did you mean 'timeout'?)",

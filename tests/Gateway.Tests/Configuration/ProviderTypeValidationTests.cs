@@ -27,6 +27,9 @@ public sealed class ProviderTypeValidationTests
     [InlineData("{ type: deepseek, api_key: sk-deepseek-0123456789 }")]
     [InlineData("{ type: azure_openai, base_url: \"https://contoso.openai.azure.com\", api_key: azure-key-0123456789 }")]
     [InlineData("{ type: azure_openai, base_url: \"https://contoso.openai.azure.com\", bearer_token: entra-token-0123456789, api_version: 2025-01-01-preview }")]
+    [InlineData("{ type: bedrock, region: us-east-1 }")]
+    [InlineData("{ type: bedrock, region: eu-central-1, api_key: bedrock-api-key-0123456789 }")]
+    [InlineData("{ type: bedrock, region: us-gov-west-1, aws_access_key_id: AKIA0123456789, aws_secret_access_key: s3cr3t-0123456789, aws_session_token: tok-0123456789 }")]
     public void Provider_with_what_its_type_needs_is_valid(string providerYaml)
     {
         Assert.Empty(Errors(providerYaml));
@@ -73,6 +76,17 @@ public sealed class ProviderTypeValidationTests
             "gateway.yaml:3:3: providers.google: missing required key 'api_key' (write api_key: ${GEMINI_API_KEY})",
             "gateway.yaml:10:28: endpoints.complete.targets[0].provider: provider 'google' (gemini) serves chat and embeddings, not completions endpoints",
         ], errors);
+    }
+
+    [Theory]
+    [InlineData("{ type: bedrock }", "gateway.yaml:3:3: providers.p: missing required key 'region' (the AWS region, such as us-east-1)")]
+    [InlineData("{ type: bedrock, region: US East }", "gateway.yaml:3:31: providers.p.region: 'US East' is not an AWS region (such as us-east-1 or eu-central-1)")]
+    [InlineData("{ type: bedrock, region: us-east-1, aws_access_key_id: AKIA0123456789 }", "gateway.yaml:3:3: providers.p: missing required key 'aws_secret_access_key' (it goes with aws_access_key_id)")]
+    [InlineData("{ type: bedrock, region: us-east-1, api_key: k-0123456789, aws_access_key_id: AKIA0123456789, aws_secret_access_key: s-0123456789 }", "gateway.yaml:3:51: providers.p.api_key: give either api_key (a Bedrock API key) or aws_access_key_id and aws_secret_access_key, not both")]
+    [InlineData("{ type: openai, api_key: sk-0123456789, region: us-east-1 }", "gateway.yaml:3:54: providers.p.region: only bedrock takes region")]
+    public void Bedrock_credentials_and_region_are_checked(string providerYaml, string error)
+    {
+        Assert.Equal([error], Errors(providerYaml));
     }
 
     [Fact]

@@ -5,7 +5,7 @@ namespace Gateway.Configuration.Model;
 
 internal sealed record ProviderConfig
 {
-    [Description("Provider kind: openai, azure_openai, anthropic, gemini, openai_compatible or a preset (mistral, groq, together, deepseek, fireworks, openrouter, ollama, vllm, lmstudio), mock.")]
+    [Description("Provider kind: openai, azure_openai, anthropic, gemini, bedrock, openai_compatible or a preset (mistral, groq, together, deepseek, fireworks, openrouter, ollama, vllm, lmstudio), mock.")]
     public required string Type { get; init; }
 
     [Description("Base URL of the provider's API, such as https://api.openai.com/v1.")]
@@ -21,6 +21,21 @@ internal sealed record ProviderConfig
 
     [Description("azure_openai: the api-version query parameter (default 2024-10-21); anthropic: the anthropic-version header (default 2023-06-01); gemini: the API version in the path (default v1, as the official SDKs use; v1beta for preview features).")]
     public string? ApiVersion { get; init; }
+
+    [Description("bedrock: the AWS region, such as us-east-1; also the region requests are signed for.")]
+    public string? Region { get; init; }
+
+    [Description("bedrock: an AWS access key id for Signature V4; without one (and without api_key) the AWS default credential chain is used.")]
+    [Secret]
+    public string? AwsAccessKeyId { get; init; }
+
+    [Description("bedrock: the secret access key that goes with aws_access_key_id.")]
+    [Secret]
+    public string? AwsSecretAccessKey { get; init; }
+
+    [Description("bedrock: a session token, for temporary credentials.")]
+    [Secret]
+    public string? AwsSessionToken { get; init; }
 
     [Description("Extra headers sent with every upstream request (values are treated as secrets).")]
     [Secret]

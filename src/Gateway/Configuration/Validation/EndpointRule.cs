@@ -76,9 +76,9 @@ internal sealed class EndpointRule : IConfigRule
             {
                 context.Error($"{path}[{i}].provider", $"unknown provider '{target.Provider}'{Suggestions.DidYouMean(target.Provider, providers.Keys)}; define it under 'providers'");
             }
-            else if (provider.Type == Providers.Anthropic.AnthropicProvider.Type && endpointType is not null && endpointType != "chat")
+            else if (provider.Type is Providers.Anthropic.AnthropicProvider.Type or Providers.Bedrock.BedrockProvider.Type && endpointType is not null && endpointType != "chat")
             {
-                context.Error($"{path}[{i}].provider", $"provider '{target.Provider}' (anthropic) serves chat only, not {endpointType} endpoints");
+                context.Error($"{path}[{i}].provider", $"provider '{target.Provider}' ({provider.Type}) serves chat only, not {endpointType} endpoints");
             }
             else if (provider.Type == Providers.Gemini.GeminiProvider.Type && endpointType == "completions")
             {

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Gateway.Configuration.Binding;
 using Gateway.Configuration.Model;
 using Gateway.Providers.Anthropic;
+using Gateway.Providers.Bedrock;
 using Gateway.Providers.Gemini;
 using Gateway.Providers.AzureOpenAi;
 using Gateway.Providers.Mock;
@@ -75,6 +76,7 @@ internal sealed partial class ProviderRule : IConfigRule
                 context.Error(path, "missing required key 'api_key' (write api_key: ${ANTHROPIC_API_KEY})");
             }
 
+            ValidateAws(context, path, provider);
             if (provider.Type == GeminiProvider.Type && string.IsNullOrEmpty(provider.ApiKey) && !context.IsWritten($"{path}.api_key"))
             {
                 context.Error(path, "missing required key 'api_key' (write api_key: ${GEMINI_API_KEY})");
@@ -86,6 +88,54 @@ internal sealed partial class ProviderRule : IConfigRule
             }
         }
     }
+
+    /// <summary>bedrock: a region always; a Bedrock API key or an access key pair or neither (the default chain), never both kinds.</summary>
+    private static void ValidateAws(ConfigValidationContext context, string path, ProviderConfig provider)
+    {
+        if (provider.Type != BedrockProvider.Type)
+        {
+            foreach (var (key, value) in new[] { ("region", provider.Region), ("aws_access_key_id", provider.AwsAccessKeyId), ("aws_secret_access_key", provider.AwsSecretAccessKey), ("aws_session_token", provider.AwsSessionToken) })
+            {
+                if (value is not null)
+                {
+                    context.Error($"{path}.{key}", $"only bedrock takes {key}");
+                }
+            }
+
+            return;
+        }
+
+        if (provider.Region is null)
+        {
+            context.Error(path, "missing required key 'region' (the AWS region, such as us-east-1)");
+        }
+        else if (!AwsRegionPattern().IsMatch(provider.Region))
+        {
+            context.Error($"{path}.region", $"'{provider.Region}' is not an AWS region (such as us-east-1 or eu-central-1)");
+        }
+
+        var hasKeyId = provider.AwsAccessKeyId is not null || context.IsWritten($"{path}.aws_access_key_id");
+        var hasSecret = provider.AwsSecretAccessKey is not null || context.IsWritten($"{path}.aws_secret_access_key");
+        if (hasKeyId != hasSecret)
+        {
+            context.Error(path, hasKeyId
+                ? "missing required key 'aws_secret_access_key' (it goes with aws_access_key_id)"
+                : "missing required key 'aws_access_key_id' (it goes with aws_secret_access_key)");
+        }
+
+        if (provider.AwsSessionToken is not null && !hasKeyId)
+        {
+            context.Error($"{path}.aws_session_token", "a session token goes with aws_access_key_id and aws_secret_access_key");
+        }
+
+        if (hasKeyId && (provider.ApiKey is not null || context.IsWritten($"{path}.api_key")))
+        {
+            context.Error($"{path}.api_key", "give either api_key (a Bedrock API key) or aws_access_key_id and aws_secret_access_key, not both");
+        }
+    }
+
+    [GeneratedRegex(@"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")]
+    private static partial Regex AwsRegionPattern();
 
     private static void ValidateAzure(ConfigValidationContext context, string path, ProviderConfig provider)
     {

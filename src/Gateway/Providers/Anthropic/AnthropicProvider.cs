@@ -61,7 +61,7 @@ internal sealed class AnthropicProvider(
             : TranslateMessageAsync(body, writer, reading));
     }
 
-    private static ProviderErrorBody ReadError(JsonElement root) =>
+    private static ProviderErrorBody ReadError(JsonElement root, HttpResponseMessage response) =>
         root.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object
             ? new ProviderErrorBody(error.TryGetProperty("type", out var type) ? type.GetString() : null, error.TryGetProperty("message", out var text) ? text.GetString() : null)
             : new ProviderErrorBody(null, null);

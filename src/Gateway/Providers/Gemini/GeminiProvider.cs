@@ -155,7 +155,7 @@ internal sealed class GeminiProvider(
     /// Google's error shape: {"error": {"code", "message", "status", "details"}}. A bad key is a 400 with reason
     /// API_KEY_INVALID; a 429 says how long to wait in a RetryInfo detail rather than in Retry-After.
     /// </summary>
-    private static ProviderErrorBody ReadError(JsonElement root)
+    private static ProviderErrorBody ReadError(JsonElement root, HttpResponseMessage response)
     {
         if (!root.TryGetProperty("error", out var error) || error.ValueKind != JsonValueKind.Object)
         {

@@ -20,8 +20,8 @@ internal sealed class TranslatedExchange(string name, string type, string apiKey
     /// <summary>The answer's translation: the upstream body, a callback to restart the timeout whenever the provider is heard from, and the timeout's token.</summary>
     public delegate Task Translation(Stream body, Action heardFromProvider, CancellationToken reading);
 
-    /// <summary>Reads a provider's error answer (status other than 2xx, 401 and 403 aside).</summary>
-    public delegate ProviderErrorBody ErrorReader(JsonElement root);
+    /// <summary>Reads a provider's error answer (status other than 2xx, 401 and 403 aside): its JSON body, and its headers where they say more.</summary>
+    public delegate ProviderErrorBody ErrorReader(JsonElement root, HttpResponseMessage response);
 
     public async Task RunAsync(ProviderCall call, HttpRequestMessage upstream, OpenAiChatWriter? writer, ErrorReader readError, Translation translate)
     {
@@ -107,7 +107,7 @@ internal sealed class TranslatedExchange(string name, string type, string apiKey
         try
         {
             using var document = JsonDocument.Parse(buffer.AsMemory(0, length));
-            parsed = readError(document.RootElement);
+            parsed = readError(document.RootElement, response);
             message = parsed.Message ?? message;
         }
         catch (JsonException)
