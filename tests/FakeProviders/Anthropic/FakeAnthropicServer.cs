@@ -118,6 +118,11 @@ public sealed class FakeAnthropicServer : IAsyncDisposable
         var maxTokens = request["max_tokens"]!.GetValue<int>();
         var inputTokens = Math.Max(1, (request["messages"]!.ToJsonString().Length + (request["system"]?.ToJsonString().Length ?? 0)) / 4);
         var (words, stopReason, stopSequence) = Reply(request, maxTokens);
+        if (request["output_config"]?["format"] is JsonObject)
+        {
+            words = ["{\"answer\": ", "\"fake\"}"]; // structured outputs: JSON matching the schema
+        }
+
         var tools = request["tools"] is JsonArray { Count: > 0 } && stopReason == "end_turn" ? DequeueToolUses() : [];
         if (tools.Count > 0)
         {
@@ -289,6 +294,12 @@ public sealed class FakeAnthropicServer : IAsyncDisposable
             {
                 return (400, AnthropicErrors.Body("invalid_request_error", imageError));
             }
+        }
+
+        if (request["output_config"]?["format"] is { } format
+            && (format["type"]?.GetValue<string>() != "json_schema" || format["schema"] is not JsonObject))
+        {
+            return (400, AnthropicErrors.Body("invalid_request_error", "output_config.format: Input tag found using 'type' does not match any of the expected tags: 'json_schema', or schema is missing"));
         }
 
         var model = request["model"]!.GetValue<string>();

@@ -49,6 +49,26 @@ public sealed class FakeAnthropicServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Official_sdk_sends_structured_output_config_as_the_fake_reads_it()
+    {
+        var schema = new Dictionary<string, JsonElement>
+        {
+            ["type"] = JsonSerializer.SerializeToElement("object"),
+            ["properties"] = JsonSerializer.SerializeToElement(new { answer = new { type = "string" } }),
+            ["additionalProperties"] = JsonSerializer.SerializeToElement(false),
+        };
+
+        var message = await Sdk().Messages.Create(Params() with { OutputConfig = new OutputConfig { Format = new JsonOutputFormat { Schema = schema } } });
+
+        Assert.True(Assert.Single(message.Content).TryPickText(out var text));
+        Assert.Equal("fake", JsonDocument.Parse(text.Text).RootElement.GetProperty("answer").GetString());
+        // The gateway writes output_config exactly as the SDK does.
+        var sent = JsonDocument.Parse(Assert.Single(_fake.Requests).Body).RootElement.GetProperty("output_config").GetProperty("format");
+        Assert.Equal("json_schema", sent.GetProperty("type").GetString());
+        Assert.False(sent.GetProperty("schema").GetProperty("additionalProperties").GetBoolean());
+    }
+
+    [Fact]
     public async Task Official_sdk_reads_the_fakes_stream_in_anthropic_event_order()
     {
         var types = new List<string>();

@@ -99,6 +99,23 @@ public sealed class AnthropicProviderTests : IAsyncLifetime
         Assert.Equal(3, JsonDocument.Parse(Assert.Single(_anthropic.Requests).Body).RootElement.GetProperty("max_tokens").GetInt32());
     }
 
+    [Fact]
+    public async Task Json_schema_becomes_structured_output_config_and_plain_json_mode_is_refused()
+    {
+        var schema = """{"type":"object","properties":{"answer":{"type":"string"}},"required":["answer"],"additionalProperties":false}""";
+
+        ChatCompletion completion = await Chat.CompleteChatAsync([new UserChatMessage("json please")],
+            new ChatCompletionOptions { ResponseFormat = ChatResponseFormat.CreateJsonSchemaFormat("answer", BinaryData.FromString(schema), jsonSchemaIsStrict: true) });
+        using var jsonMode = await _gateway.Client.SendAsync(Http.Post("/v1/chat/completions",
+            """{"model":"chat","messages":[{"role":"user","content":"hi"}],"response_format":{"type":"json_object"}}"""));
+
+        Assert.Equal("fake", JsonDocument.Parse(completion.Content[0].Text).RootElement.GetProperty("answer").GetString());
+        Assert.Equal($$$"""{"format":{"type":"json_schema","schema":{{{schema}}}}}""",
+            JsonDocument.Parse(Assert.Single(_anthropic.Requests).Body).RootElement.GetProperty("output_config").GetRawText());
+        Assert.Equal(HttpStatusCode.BadRequest, jsonMode.StatusCode);
+        Assert.StartsWith("'response_format (json_object)' is not supported by provider 'claude' (anthropic)", (await Http.ReadErrorAsync(jsonMode)).Message, StringComparison.Ordinal);
+    }
+
     private static ChatCompletionOptions WeatherTool(ChatToolChoice? choice = null) => new()
     {
         Tools = { ChatTool.CreateFunctionTool("get_weather", "Current weather for a city", BinaryData.FromString("""{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}""")) },

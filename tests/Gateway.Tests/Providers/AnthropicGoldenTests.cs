@@ -20,9 +20,10 @@ public sealed class AnthropicGoldenTests
     [InlineData("basic")]
     [InlineData("tools")]
     [InlineData("images")]
+    [InlineData("json-schema")]
     public void Openai_request_becomes_the_golden_anthropic_request(string name)
     {
-        var error = OpenAiChatReader.TryRead(Encoding.UTF8.GetBytes(Golden($"{name}.openai.json")), new ChatTarget("claude", "anthropic", ChatFeatures.None), out var request);
+        var error = OpenAiChatReader.TryRead(Encoding.UTF8.GetBytes(Golden($"{name}.openai.json")), new ChatTarget("claude", "anthropic", AnthropicProvider.Features), out var request);
         Assert.Null(error);
 
         var written = AnthropicRequestWriter.Write(request!, "claude-sonnet-4-5", AnthropicProviderFactory.DefaultMaxTokens);

@@ -11,8 +11,8 @@ namespace Gateway.Providers.Anthropic;
 /// <summary>
 /// Anthropic's Messages API behind OpenAI's chat completions: the request is translated into
 /// /v1/messages, the answer back into a chat.completion, and a stream event by event into OpenAI
-/// chunks as each event arrives: text, tool calls (streamed arguments included) and tool results; images
-/// are refused with a 400 until they translate.
+/// chunks as each event arrives: text, images, tool calls (streamed arguments included), tool results and
+/// JSON schemas (structured outputs).
 /// </summary>
 internal sealed class AnthropicProvider(
     string name,
@@ -26,6 +26,9 @@ internal sealed class AnthropicProvider(
     ILogger logger) : IProvider
 {
     public const string Type = "anthropic";
+
+    /// <summary>JSON schemas through structured outputs; no plain JSON mode, no seed, no penalties.</summary>
+    public const ChatFeatures Features = ChatFeatures.JsonSchema;
     private readonly TranslatedExchange _exchange = new(name, Type, apiKey, invoker, logger);
 
     public async Task SendAsync(ProviderCall call)
@@ -37,7 +40,7 @@ internal sealed class AnthropicProvider(
             return;
         }
 
-        if (OpenAiChatReader.TryRead(call.Body.Memory, new ChatTarget(name, Type, ChatFeatures.None, call.Endpoint.Config.DropUnsupportedParams), out var request) is { } invalid)
+        if (OpenAiChatReader.TryRead(call.Body.Memory, new ChatTarget(name, Type, Features, call.Endpoint.Config.DropUnsupportedParams), out var request) is { } invalid)
         {
             await ErrorResponseWriter.WriteAsync(context, invalid);
             return;

@@ -75,6 +75,18 @@ internal static class AnthropicRequestWriter
                 json.WriteEndObject();
             }
 
+            if (request.ResponseFormat is { SchemaJson: { } schema })
+            {
+                // Structured outputs: Claude answers with JSON that matches the schema.
+                json.WriteStartObject("output_config");
+                json.WriteStartObject("format");
+                json.WriteString("type", "json_schema");
+                json.WritePropertyName("schema");
+                json.WriteRawValue(schema);
+                json.WriteEndObject();
+                json.WriteEndObject();
+            }
+
             if (request.Stream)
             {
                 json.WriteBoolean("stream", true);

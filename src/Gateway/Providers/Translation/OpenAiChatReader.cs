@@ -182,8 +182,13 @@ internal static class OpenAiChatReader
                     return GatewayErrors.InvalidField("response_format.json_schema", "expected {\"name\": …, \"schema\": {…}}");
                 }
 
-                var schema = spec.TryGetProperty("schema", out var schemaElement) && schemaElement.ValueKind == JsonValueKind.Object ? schemaElement.GetRawText() : null;
-                format = new ChatResponseFormat(name.GetString(), schema, spec.TryGetProperty("strict", out var strict) && strict.ValueKind == JsonValueKind.True);
+                if (!spec.TryGetProperty("schema", out var schema) || schema.ValueKind != JsonValueKind.Object)
+                {
+                    // A schema-less json_schema is only JSON mode under another name, and providers without JSON mode need the schema.
+                    return GatewayErrors.InvalidField("response_format.json_schema.schema", "expected the JSON Schema of the answer");
+                }
+
+                format = new ChatResponseFormat(name.GetString(), schema.GetRawText(), spec.TryGetProperty("strict", out var strict) && strict.ValueKind == JsonValueKind.True);
                 return null;
             case "json_object" or "json_schema":
                 return GatewayErrors.UnsupportedParameter($"response_format ({type.GetString()})", target.Provider, target.ProviderType);
