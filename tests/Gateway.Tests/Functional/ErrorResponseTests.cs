@@ -151,7 +151,7 @@ public sealed class ErrorResponseTests : UpstreamGatewayTest
     }
 
     [Fact]
-    public async Task Upstream_429_passes_through_with_its_message_and_retry_after()
+    public async Task Upstream_429_keeps_its_message_code_and_retry_after_and_names_the_provider()
     {
         Upstream.Enqueue(new Fault.Status(429, Headers: new Dictionary<string, string> { ["retry-after"] = "7", ["x-ratelimit-remaining-requests"] = "0" }));
 
@@ -159,7 +159,7 @@ public sealed class ErrorResponseTests : UpstreamGatewayTest
 
         Assert.Equal(429, error.Status);
         Assert.Equal("rate_limit_exceeded", error.Code);
-        Assert.Equal("Rate limit reached for requests. Please try again in 1s.", error.Message);
+        Assert.Equal("Provider 'upstream' (openai_compatible) returned HTTP 429: Rate limit reached for requests. Please try again in 1s.", error.Message);
         Assert.Equal("7", error.Response.Headers.GetValues("retry-after").Single());
         Assert.Equal("0", error.Response.Headers.GetValues("x-ratelimit-remaining-requests").Single());
     }
@@ -192,13 +192,13 @@ public sealed class ErrorResponseTests : UpstreamGatewayTest
     }
 
     [Fact]
-    public async Task Upstream_validation_error_passes_through_as_the_provider_wrote_it()
+    public async Task Upstream_validation_error_keeps_its_param_and_message_and_names_the_provider()
     {
         var error = await SendAsync(Http.Post("/v1/chat/completions", """{"model":"chat","messages":[{"role":"robot","content":"hi"}]}""", TestConfigs.AliceKey));
 
         Assert.Equal(400, error.Status);
         Assert.Equal("messages[0].role", error.Param);
-        Assert.StartsWith("Invalid value: 'robot'.", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("Provider 'upstream' (openai_compatible) returned HTTP 400: Invalid value: 'robot'.", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -35,6 +35,22 @@ public sealed class OpenAiPresetTests
         Assert.Null(Assert.Single(upstream.Requests).Header("authorization"));
     }
 
+    [Theory]
+    [InlineData("openai", "Rate limit reached for requests. Please try again in 1s.")]
+    [InlineData("groq", "Provider 'p' (groq) returned HTTP 429: Rate limit reached for requests. Please try again in 1s.")]
+    public async Task Openai_errors_pass_through_untouched_while_presets_name_the_provider(string type, string message)
+    {
+        await using var upstream = await FakeOpenAiServer.StartAsync();
+        await using var gateway = await GatewayHost.StartAsync(Config($"{{ type: {type}, base_url: \"{upstream.BaseUrl}\", api_key: {upstream.ApiKey} }}"));
+        upstream.Enqueue(new Fault.Status(429, Headers: new Dictionary<string, string> { ["retry-after"] = "3" }));
+
+        using var response = await gateway.Client.SendAsync(Http.Post("/v1/chat/completions", Http.Chat("chat")));
+
+        var (actual, type429, code, _) = await Http.ReadErrorAsync(response);
+        Assert.Equal((HttpStatusCode.TooManyRequests, "3"), (response.StatusCode, response.Headers.GetValues("retry-after").Single()));
+        Assert.Equal(("requests", "rate_limit_exceeded", message), (type429, code, actual));
+    }
+
     private static string Config(string provider) => $$"""
         server: { listen: http://127.0.0.1:8080, auth: none }
         providers:

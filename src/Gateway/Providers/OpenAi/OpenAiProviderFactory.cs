@@ -14,7 +14,10 @@ internal sealed class OpenAiProviderFactory(IHttpForwarder forwarder, UpstreamIn
     {
         // Validation guarantees a base URL wherever the preset has none.
         var baseUrl = (config.BaseUrl ?? OpenAiPresets.All[config.Type].DefaultBaseUrl!).TrimEnd('/');
-        var transformer = new OpenAiRequestTransformer(name, UpstreamCredential.Bearer(config.ApiKey), config.Headers);
+        // OpenAI's own errors reach OpenAI clients untouched; every other server's are rewritten to name it, so a
+        // caller behind a weighted split or a fallback chain can tell which provider refused.
+        var normalizeAs = config.Type == OpenAiPresets.OpenAi ? null : config.Type;
+        var transformer = new OpenAiRequestTransformer(name, UpstreamCredential.Bearer(config.ApiKey), config.Headers, normalizeErrorsAs: normalizeAs);
         return new OpenAiProvider(name, _ => baseUrl, transformer, forwarder, invoker.Invoker, _logger);
     }
 }

@@ -36,8 +36,8 @@ internal sealed class OpenAiRequestTransformer : HttpTransformer
     /// <param name="credential">How the provider's secret is sent; null for a server without keys.</param>
     /// <param name="query">A query string sent instead of the caller's (Azure's ?api-version=…); null keeps the caller's.</param>
     /// <param name="normalizeErrorsAs">
-    /// The provider type to name when rewriting its errors into OpenAI's full shape (Azure's lack a type and
-    /// don't say who answered); null passes OpenAI-shaped errors through untouched.
+    /// The provider type to name when rewriting its errors into OpenAI's full shape, naming who answered
+    /// (Azure's also lack a type); null passes OpenAI-shaped errors through untouched, as for OpenAI itself.
     /// </param>
     public OpenAiRequestTransformer(string providerName, UpstreamCredential? credential, IReadOnlyDictionary<string, string> headers,
         string? query = null, string? normalizeErrorsAs = null)
@@ -101,6 +101,8 @@ internal sealed class OpenAiRequestTransformer : HttpTransformer
                 .Select(h => new KeyValuePair<string, string>(h.Key, h.Value.ToString()))
                 .ToList();
             var normalized = GatewayErrors.ProviderError(_providerName, _normalizeErrorsAs, status, providerError.Code, providerError.Message);
+            // The provider's own type and param, where it gave them, say more than the status does.
+            normalized = normalized with { Type = providerError.Type ?? normalized.Type, Param = providerError.Param };
             await ErrorResponseWriter.WriteAsync(httpContext, kept.Count == 0 ? normalized : normalized with { Headers = kept });
             return false;
         }
@@ -145,8 +147,8 @@ internal sealed class OpenAiRequestTransformer : HttpTransformer
             : body;
     }
 
-    /// <summary>The code and message of an {"error": {"code", "message"}} body; null for any other body.</summary>
-    private static (string? Code, string Message)? ReadError(byte[] body)
+    /// <summary>The code, message, type and param of an {"error": {"code", "message", …}} body; null for any other body.</summary>
+    private static (string? Code, string Message, string? Type, string? Param)? ReadError(byte[] body)
     {
         try
         {
@@ -154,8 +156,8 @@ internal sealed class OpenAiRequestTransformer : HttpTransformer
             if (document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("error", out var error)
                 && error.ValueKind == JsonValueKind.Object && error.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.String)
             {
-                var code = error.TryGetProperty("code", out var codeElement) && codeElement.ValueKind == JsonValueKind.String ? codeElement.GetString() : null;
-                return (code, message.GetString()!);
+                string? Text(string name) => error.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+                return (Text("code"), message.GetString()!, Text("type"), Text("param"));
             }
         }
         catch (JsonException)
