@@ -41,6 +41,19 @@ public sealed partial class FakeOpenAiServer
             }
         }
 
+        if (ValidateToolMessages(messages) is { } toolError)
+        {
+            await WriteJsonAsync(context, 400, toolError);
+            return;
+        }
+
+        var format = request["response_format"]?["type"]?.GetValue<string>();
+        if (format == "json_object" && !messages.Any(m => m?["content"]?.ToJsonString().Contains("json", StringComparison.OrdinalIgnoreCase) == true))
+        {
+            await WriteJsonAsync(context, 400, OpenAiErrors.Body("'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.", "invalid_request_error", "messages"));
+            return;
+        }
+
         var stream = request["stream"]?.GetValue<bool>() == true;
         if (!stream && request["stream_options"] is not null)
         {
@@ -49,7 +62,19 @@ public sealed partial class FakeOpenAiServer
         }
 
         var promptTokens = 3 + messages.Sum(m => 4 + Tokens(m?["content"]?.ToJsonString() ?? ""));
-        var words = Words(ReplyText);
+        var reply = format is "json_object" or "json_schema" ? "{\"answer\": \"fake\"}" : ReplyText;
+        var words = Words(reply);
+        var calls = new List<(string Id, string Name, string Arguments)>();
+        if (request["tools"] is JsonArray { Count: > 0 })
+        {
+            while (ToolCalls.TryDequeue(out var call))
+            {
+                calls.Add(("call_" + Guid.NewGuid().ToString("N")[..24], call.Name, call.ArgumentsJson));
+            }
+        }
+
+        var finishReason = calls.Count > 0 ? "tool_calls" : "stop";
+        var completionTokens = calls.Count > 0 ? calls.Sum(c => 10 + Tokens(c.Arguments)) : words.Count;
         var id = "chatcmpl-" + Guid.NewGuid().ToString("N")[..24];
         var created = TimeProvider.System.GetUtcNow().ToUnixTimeSeconds();
         if (!stream)
@@ -63,11 +88,11 @@ public sealed partial class FakeOpenAiServer
                 ["choices"] = new JsonArray(new JsonObject
                 {
                     ["index"] = 0,
-                    ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = ReplyText, ["refusal"] = null, ["annotations"] = new JsonArray() },
+                    ["message"] = Message(calls.Count > 0 ? null : reply, calls),
                     ["logprobs"] = null,
-                    ["finish_reason"] = "stop",
+                    ["finish_reason"] = finishReason,
                 }),
-                ["usage"] = Usage(promptTokens, words.Count),
+                ["usage"] = Usage(promptTokens, completionTokens),
                 ["service_tier"] = "default",
                 ["system_fingerprint"] = "fp_fake0001",
             };
@@ -104,8 +129,22 @@ public sealed partial class FakeOpenAiServer
         }
 
         chunks.Add(Chunk(new JsonObject { ["role"] = "assistant", ["content"] = "", ["refusal"] = null }, null));
-        chunks.AddRange(words.Select(w => Chunk(new JsonObject { ["content"] = w }, null)));
-        chunks.Add(Chunk(new JsonObject(), "stop"));
+        if (calls.Count == 0)
+        {
+            chunks.AddRange(words.Select(w => Chunk(new JsonObject { ["content"] = w }, null)));
+        }
+
+        // OpenAI streams each tool call as a first chunk with its id and name, then argument fragments.
+        for (var c = 0; c < calls.Count; c++)
+        {
+            chunks.Add(Chunk(ToolCallDelta(c, calls[c].Id, calls[c].Name, ""), null));
+            for (var at = 0; at < calls[c].Arguments.Length; at += 5)
+            {
+                chunks.Add(Chunk(ToolCallDelta(c, null, null, calls[c].Arguments.Substring(at, Math.Min(5, calls[c].Arguments.Length - at))), null));
+            }
+        }
+
+        chunks.Add(Chunk(new JsonObject(), finishReason));
         if (includeUsage)
         {
             chunks.Add(new JsonObject
@@ -117,11 +156,71 @@ public sealed partial class FakeOpenAiServer
                 ["service_tier"] = "default",
                 ["system_fingerprint"] = "fp_fake0001",
                 ["choices"] = new JsonArray(),
-                ["usage"] = Usage(promptTokens, words.Count),
+                ["usage"] = Usage(promptTokens, completionTokens),
             });
         }
 
         await StreamAsync(context, chunks, fault);
+    }
+
+    private static JsonObject Message(string? content, List<(string Id, string Name, string Arguments)> calls)
+    {
+        var message = new JsonObject { ["role"] = "assistant", ["content"] = content, ["refusal"] = null, ["annotations"] = new JsonArray() };
+        if (calls.Count > 0)
+        {
+            message["tool_calls"] = new JsonArray([.. calls.Select(c => (JsonNode)new JsonObject
+            {
+                ["id"] = c.Id,
+                ["type"] = "function",
+                ["function"] = new JsonObject { ["name"] = c.Name, ["arguments"] = c.Arguments },
+            })]);
+        }
+
+        return message;
+    }
+
+    private static JsonObject ToolCallDelta(int index, string? id, string? name, string arguments)
+    {
+        var call = new JsonObject { ["index"] = index };
+        if (id is not null)
+        {
+            call["id"] = id;
+            call["type"] = "function";
+        }
+
+        var function = new JsonObject();
+        if (name is not null)
+        {
+            function["name"] = name;
+        }
+
+        function["arguments"] = arguments;
+        call["function"] = function;
+        return new JsonObject { ["tool_calls"] = new JsonArray(call) };
+    }
+
+    /// <summary>OpenAI's rule: a tool message answers a tool call of the assistant message before it.</summary>
+    private static string? ValidateToolMessages(JsonArray messages)
+    {
+        var open = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var role = messages[i]!["role"]!.GetValue<string>();
+            if (role == "assistant")
+            {
+                open = [.. (messages[i]!["tool_calls"] as JsonArray ?? []).Select(c => c?["id"]?.GetValue<string>() ?? "")];
+            }
+            else if (role == "tool" && !open.Contains(messages[i]!["tool_call_id"]?.GetValue<string>() ?? ""))
+            {
+                return OpenAiErrors.Body("Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.", "invalid_request_error", $"messages.[{i}].role");
+            }
+            else if (role != "tool")
+            {
+                open.Clear();
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Writes chunks as SSE events, flushing each, applying any stream fault.</summary>

@@ -32,6 +32,9 @@ public sealed partial class FakeOpenAiServer : IAsyncDisposable
     /// <summary>Models this account may use; others get OpenAI's 404 model_not_found.</summary>
     public ISet<string> Models { get; } = new HashSet<string>(StringComparer.Ordinal) { "gpt-4o-mini", "gpt-4o", "gpt-3.5-turbo-instruct", "text-embedding-3-small" };
 
+    /// <summary>Tool calls the next chat answer makes, when its request offers tools: (name, arguments as JSON text).</summary>
+    public ConcurrentQueue<(string Name, string ArgumentsJson)> ToolCalls { get; } = new();
+
     public static async Task<FakeOpenAiServer> StartAsync(string apiKey = DefaultApiKey)
     {
         var server = new FakeOpenAiServer(apiKey);

@@ -46,6 +46,43 @@ public sealed class FakeOpenAiServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Official_sdk_reads_the_fakes_tool_calls_whole_and_streamed()
+    {
+        var options = new ChatCompletionOptions { Tools = { ChatTool.CreateFunctionTool("get_weather", "Weather", BinaryData.FromString("""{"type":"object","properties":{"city":{"type":"string"}}}""")) } };
+        _fake.ToolCalls.Enqueue(("get_weather", """{"city":"Paris"}"""));
+        _fake.ToolCalls.Enqueue(("get_weather", """{"city":"Rome"}"""));
+        var chat = Sdk().GetChatClient("gpt-4o-mini");
+
+        ChatCompletion whole = await chat.CompleteChatAsync([new UserChatMessage("Weather in Paris and Rome?")], options);
+        _fake.ToolCalls.Enqueue(("get_weather", """{"city":"Oslo"}"""));
+        var builder = new Dictionary<int, string>();
+        await foreach (var update in chat.CompleteChatStreamingAsync([new UserChatMessage("Weather in Oslo?")], options))
+        {
+            foreach (var call in update.ToolCallUpdates)
+            {
+                builder[call.Index] = builder.GetValueOrDefault(call.Index) + call.FunctionArgumentsUpdate;
+            }
+        }
+
+        Assert.Equal(ChatFinishReason.ToolCalls, whole.FinishReason);
+        Assert.Equal(["""{"city":"Paris"}""", """{"city":"Rome"}"""], whole.ToolCalls.Select(c => c.FunctionArguments.ToString()));
+        Assert.Equal("""{"city":"Oslo"}""", Assert.Single(builder).Value);
+    }
+
+    [Fact]
+    public async Task Fake_refuses_json_mode_without_the_word_json_as_openai_does()
+    {
+        var chat = Sdk().GetChatClient("gpt-4o-mini");
+        var options = new ChatCompletionOptions { ResponseFormat = ChatResponseFormat.CreateJsonObjectFormat() };
+
+        var refused = await Assert.ThrowsAsync<ClientResultException>(() => chat.CompleteChatAsync([new UserChatMessage("hi")], options));
+        ChatCompletion answered = await chat.CompleteChatAsync([new UserChatMessage("answer in JSON")], options);
+
+        Assert.Equal(400, refused.Status);
+        Assert.Equal("fake", System.Text.Json.JsonDocument.Parse(answered.Content[0].Text).RootElement.GetProperty("answer").GetString());
+    }
+
+    [Fact]
     public async Task Official_sdk_decodes_the_fakes_base64_embeddings()
     {
         OpenAIEmbedding embedding = await Sdk().GetEmbeddingClient("text-embedding-3-small").GenerateEmbeddingAsync("hi", new EmbeddingGenerationOptions { Dimensions = 8 });
