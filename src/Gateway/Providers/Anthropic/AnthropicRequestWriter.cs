@@ -59,13 +59,7 @@ internal static class AnthropicRequestWriter
 
             if (request.Stop.Count > 0)
             {
-                json.WriteStartArray("stop_sequences");
-                foreach (var stop in request.Stop)
-                {
-                    json.WriteStringValue(stop);
-                }
-
-                json.WriteEndArray();
+                json.WriteStringArray("stop_sequences", request.Stop);
             }
 
             if (request.User is { } user)

@@ -135,13 +135,7 @@ internal static class ConverseRequestWriter
 
         if (request.Stop.Count > 0)
         {
-            json.WriteStartArray("stopSequences");
-            foreach (var stop in request.Stop)
-            {
-                json.WriteStringValue(stop);
-            }
-
-            json.WriteEndArray();
+            json.WriteStringArray("stopSequences", request.Stop);
         }
 
         json.WriteEndObject();
@@ -174,10 +168,7 @@ internal static class ConverseRequestWriter
         switch (request.ToolChoice?.Mode)
         {
             case ToolChoiceMode.Required:
-                json.WriteStartObject("toolChoice");
-                json.WriteStartObject("any");
-                json.WriteEndObject();
-                json.WriteEndObject();
+                json.WriteTag("toolChoice", "any");
                 break;
             case ToolChoiceMode.Named:
                 json.WriteStartObject("toolChoice");
@@ -187,10 +178,7 @@ internal static class ConverseRequestWriter
                 json.WriteEndObject();
                 break;
             case ToolChoiceMode.Auto:
-                json.WriteStartObject("toolChoice");
-                json.WriteStartObject("auto");
-                json.WriteEndObject();
-                json.WriteEndObject();
+                json.WriteTag("toolChoice", "auto");
                 break;
         }
 

@@ -208,9 +208,7 @@ internal static class GeminiRequestWriter
         });
         if (choice.Mode == ToolChoiceMode.Named)
         {
-            json.WriteStartArray("allowedFunctionNames");
-            json.WriteStringValue(choice.Name);
-            json.WriteEndArray();
+            json.WriteStringArray("allowedFunctionNames", [choice.Name!]);
         }
 
         json.WriteEndObject();
@@ -242,13 +240,7 @@ internal static class GeminiRequestWriter
 
         if (request.Stop.Count > 0)
         {
-            json.WriteStartArray("stopSequences");
-            foreach (var stop in request.Stop)
-            {
-                json.WriteStringValue(stop);
-            }
-
-            json.WriteEndArray();
+            json.WriteStringArray("stopSequences", request.Stop);
         }
 
         if (request.Seed is { } seed)
