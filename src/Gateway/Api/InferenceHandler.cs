@@ -9,10 +9,10 @@ namespace Gateway.Api;
 
 /// <summary>
 /// The data plane for /v1 inference calls: authenticate, read and check the body once, resolve the
-/// endpoint, pick a target and hand over to its provider. Later stages (limits, guardrails, fallbacks,
-/// tracking) slot in between these steps.
+/// endpoint and hand over to the router, which picks targets and falls back. Later stages (limits,
+/// guardrails, tracking) slot in between these steps.
 /// </summary>
-internal sealed class InferenceHandler(ConfigStore store, Random random)
+internal sealed class InferenceHandler(ConfigStore store, RequestRouter router)
 {
     public async Task HandleAsync(HttpContext context, EndpointKind kind)
     {
@@ -40,8 +40,7 @@ internal sealed class InferenceHandler(ConfigStore store, Random random)
                 return;
             }
 
-            var target = endpoint!.PickTarget(random.NextDouble());
-            await target.Provider.SendAsync(new ProviderCall(context, caller, endpoint, target, body, parsed));
+            await router.RouteAsync(context, caller, endpoint!, body, parsed);
         }
     }
 

@@ -16,12 +16,13 @@ internal sealed partial class ConfigStore
 {
     private readonly Lock _reloadLock = new();
     private readonly ProviderRegistry _providers;
+    private readonly Routing.Resilience.TargetCircuits _circuits;
     private readonly TimeProvider _time;
     private readonly ILogger<ConfigStore> _logger;
     private readonly ConfigMetrics _metrics;
     private GatewaySnapshot _current;
 
-    public ConfigStore(ConfigLoadResult initial, ProviderRegistry providers, TimeProvider time, ILogger<ConfigStore> logger, ConfigMetrics metrics)
+    public ConfigStore(ConfigLoadResult initial, ProviderRegistry providers, Routing.Resilience.TargetCircuits circuits, TimeProvider time, ILogger<ConfigStore> logger, ConfigMetrics metrics)
     {
         if (!initial.IsValid)
         {
@@ -29,6 +30,7 @@ internal sealed partial class ConfigStore
         }
 
         _providers = providers;
+        _circuits = circuits;
         _time = time;
         _logger = logger;
         _metrics = metrics;
@@ -101,7 +103,7 @@ internal sealed partial class ConfigStore
     private GatewaySnapshot Compile(ConfigLoadResult result, int revision)
     {
         var config = result.Config!;
-        return new GatewaySnapshot(revision, result.Hash, _time.GetUtcNow(), result.Source, config, RouteTable.Create(config, _providers), KeyTable.Create(config.Keys));
+        return new GatewaySnapshot(revision, result.Hash, _time.GetUtcNow(), result.Source, config, RouteTable.Create(config, _providers, _circuits, _time), KeyTable.Create(config.Keys));
     }
 
     private static partial class Log

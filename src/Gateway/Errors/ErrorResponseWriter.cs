@@ -6,6 +6,8 @@ namespace Gateway.Errors;
 /// <summary>Writes a <see cref="GatewayError"/> as OpenAI's error JSON: {"error":{"message","type","param","code"}}.</summary>
 internal static class ErrorResponseWriter
 {
+    public const string GatewayHeaderPrefix = "x-gateway-";
+
     public static Task WriteAsync(HttpContext context, GatewayError error)
     {
         var response = context.Response;
@@ -15,7 +17,14 @@ internal static class ErrorResponseWriter
             return Task.CompletedTask;
         }
 
+        // The router's x-gateway-* headers say who answered; they outlive the reset.
+        var gatewayHeaders = response.Headers.Where(h => h.Key.StartsWith(GatewayHeaderPrefix, StringComparison.OrdinalIgnoreCase)).ToList();
         response.Clear();
+        foreach (var (name, value) in gatewayHeaders)
+        {
+            response.Headers[name] = value;
+        }
+
         response.StatusCode = error.Status;
         response.ContentType = "application/json";
         if (error.Headers is { } headers)
@@ -26,7 +35,7 @@ internal static class ErrorResponseWriter
             }
         }
 
-        var bytes = Serialize(error);
+        var bytes = error.RawBody?.ToArray() ?? Serialize(error);
         response.ContentLength = bytes.Length;
         return response.Body.WriteAsync(bytes, context.RequestAborted).AsTask();
     }

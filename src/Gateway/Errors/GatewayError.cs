@@ -8,4 +8,10 @@ internal sealed record GatewayError(int Status, string Type, string? Code, strin
 {
     /// <summary>Response headers to add, such as Retry-After; null when none.</summary>
     public IReadOnlyList<KeyValuePair<string, string>>? Headers { get; init; }
+
+    /// <summary>
+    /// The body exactly as an OpenAI upstream wrote it (key scrubbed), written instead of one built from the
+    /// fields, which still describe it for the router; null for errors the gateway words itself.
+    /// </summary>
+    public ReadOnlyMemory<byte>? RawBody { get; init; }
 }

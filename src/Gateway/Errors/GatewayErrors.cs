@@ -11,7 +11,7 @@ internal static class GatewayErrors
     private const string InvalidRequest = "invalid_request_error";
     private const string Authentication = "authentication_error";
     private const string Permission = "permission_error";
-    private const string Upstream = "upstream_error";
+    public const string Upstream = "upstream_error";
 
     public static GatewayError MissingKey() => new(StatusCodes.Status401Unauthorized, Authentication, "invalid_api_key", null,
         "No gateway key was provided. Send it as 'Authorization: Bearer <key>' (or in an 'api-key' or 'x-api-key' header).");
@@ -54,6 +54,12 @@ internal static class GatewayErrors
 
     public static GatewayError UpstreamCredentialsUnavailable(string provider, string reason) => new(StatusCodes.Status502BadGateway, Upstream, "upstream_auth_failed", null,
         $"The gateway has no credentials for provider '{provider}': {reason}. An admin should configure them (providers.{provider}).");
+
+    public static GatewayError NoTargetAvailable(string endpoint, string attempts) => new(StatusCodes.Status503ServiceUnavailable, Upstream, "no_target_available", null,
+        $"Endpoint '{endpoint}' has no target that can take the call now ({attempts}). Try again shortly.");
+
+    public static GatewayError DeadlineExceeded(string endpoint, TimeSpan deadline) => new(StatusCodes.Status504GatewayTimeout, Upstream, "deadline_exceeded", null,
+        $"Endpoint '{endpoint}' could not start an answer within its deadline of {Configuration.Model.Durations.Format(deadline)}.");
 
     public static GatewayError UpstreamFailed(string provider, int status, string detail) => new(status, Upstream, "upstream_error", null,
         $"Provider '{provider}' returned HTTP {status}: {detail}");

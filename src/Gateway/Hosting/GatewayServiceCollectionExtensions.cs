@@ -1,3 +1,4 @@
+using Gateway.Providers.Upstream;
 using Gateway.Api;
 using Gateway.Configuration;
 using Gateway.Providers;
@@ -36,6 +37,8 @@ internal static class GatewayServiceCollectionExtensions
     {
         services.AddHttpForwarder();
         services.TryAddSingleton<UpstreamInvoker>();
+        services.TryAddSingleton<Routing.Resilience.TargetCircuits>();
+        services.TryAddSingleton<Routing.RequestRouter>();
         services.AddSingleton<IProviderFactory, OpenAiProviderFactory>();
         services.AddSingleton<IProviderFactory, AzureOpenAiProviderFactory>();
         services.AddSingleton<IProviderFactory, AnthropicProviderFactory>();

@@ -7,12 +7,14 @@ namespace Gateway.Routing;
 /// <summary>One provider model an endpoint can send to, resolved against the providers of one config revision.</summary>
 internal sealed class RouteTarget
 {
-    public RouteTarget(string providerName, IProvider provider, string model, double weight)
+    public RouteTarget(string providerName, IProvider provider, string model, double weight, Configuration.Model.TimeoutsConfig? timeouts, Resilience.TargetCircuit circuit)
     {
         ProviderName = providerName;
         Provider = provider;
         Model = model;
         Weight = weight;
+        Timeouts = timeouts;
+        Circuit = circuit;
         ModelToken = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(model));
     }
 
@@ -23,6 +25,12 @@ internal sealed class RouteTarget
     public string Model { get; }
 
     public double Weight { get; }
+
+    /// <summary>This target's own timeouts, overriding the endpoint's; null when it has none.</summary>
+    public Configuration.Model.TimeoutsConfig? Timeouts { get; }
+
+    /// <summary>The circuit breaker of this provider and model, shared with every endpoint that sends to it.</summary>
+    public Resilience.TargetCircuit Circuit { get; }
 
     /// <summary>The model as a JSON string token, quotes included, ready to splice into a body.</summary>
     public ReadOnlyMemory<byte> ModelToken { get; }

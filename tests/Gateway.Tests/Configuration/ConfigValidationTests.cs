@@ -119,7 +119,7 @@ public sealed class ConfigValidationTests
             "gateway.yaml:5:3: endpoints.chat: needs at least one entry in 'targets'",
             "gateway.yaml:6:14: endpoints.chat.targets: expected a list, got a mapping",
             "gateway.yaml:7:24: endpoints.chat.retry.attempts: 20 is out of range; attempts (the first included) must be 1 to 10",
-            "gateway.yaml:7:38: endpoints.chat.retry.on[1]: 'teapot' is not a retry condition; use an HTTP status 400-599, timeout or connection",
+            "gateway.yaml:7:38: endpoints.chat.retry.on[1]: 'teapot' is not a condition here; use an HTTP status 400-599 or timeout, connection",
         ], errors);
     }
 

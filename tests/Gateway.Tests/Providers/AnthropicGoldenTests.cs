@@ -57,7 +57,7 @@ public sealed class AnthropicGoldenTests
         var writer = new OpenAiChatWriter(context.Response, "chatcmpl-golden", "claude-sonnet-4-5", 1732000000);
         var input = new MemoryStream(Encoding.UTF8.GetBytes(Golden("tool-stream.anthropic-sse.txt")));
 
-        await AnthropicProvider.RelayStreamAsync(input, writer, "claude", includeUsage: true, () => { }, CancellationToken.None, CancellationToken.None);
+        await AnthropicProvider.RelayStreamAsync(input, writer, "claude", includeUsage: true, CancellationToken.None);
         await context.Response.BodyWriter.CompleteAsync();
 
         Assert.Equal(Golden("tool-stream.openai-sse.txt"), Encoding.UTF8.GetString(output.ToArray()));

@@ -50,8 +50,7 @@ public sealed class BedrockGoldenTests
     {
         var (context, output, writer) = Writer();
 
-        await ConverseResponseTranslator.RelayStreamAsync(new MemoryStream(EventStream(Golden("tool-stream.bedrock-events.json"))), writer, "aws", includeUsage: true,
-            () => { }, CancellationToken.None, CancellationToken.None);
+        await ConverseResponseTranslator.RelayStreamAsync(new MemoryStream(EventStream(Golden("tool-stream.bedrock-events.json"))), writer, "aws", includeUsage: true, CancellationToken.None);
         await context.Response.BodyWriter.CompleteAsync();
 
         Assert.Equal(Golden("tool-stream.openai-sse.txt"), Encoding.UTF8.GetString(output.ToArray()));

@@ -52,7 +52,7 @@ public sealed class GeminiGoldenTests
         var (context, output, writer) = Writer();
         var input = new MemoryStream(Encoding.UTF8.GetBytes(Golden("tool-stream.gemini-sse.txt")));
 
-        await GeminiResponseTranslator.RelayStreamAsync(input, writer, "google", includeUsage: true, () => { }, CancellationToken.None, CancellationToken.None);
+        await GeminiResponseTranslator.RelayStreamAsync(input, writer, "google", includeUsage: true, CancellationToken.None);
         await context.Response.BodyWriter.CompleteAsync();
 
         Assert.Equal(Golden("tool-stream.openai-sse.txt"), Encoding.UTF8.GetString(output.ToArray()));

@@ -43,4 +43,25 @@ internal sealed record ProviderConfig
 
     [Description("mock only: added delay before the response starts, such as 50ms.")]
     public TimeSpan? Latency { get; init; }
+
+    [Description("When to stop sending to one of this provider's models for a while after it keeps failing.")]
+    public CircuitBreakerConfig CircuitBreaker { get; init; } = new();
+}
+
+internal sealed record CircuitBreakerConfig
+{
+    [Description("false: never skip this provider's models, however they fail.")]
+    public bool Enabled { get; init; } = true;
+
+    [Description("Share of failed calls within sampling_duration that opens the circuit, such as 0.5.")]
+    public double FailureRatio { get; init; } = 0.5;
+
+    [Description("Calls within sampling_duration before the ratio counts.")]
+    public int MinimumThroughput { get; init; } = 5;
+
+    [Description("The window failures are counted over.")]
+    public TimeSpan SamplingDuration { get; init; } = TimeSpan.FromSeconds(30);
+
+    [Description("How long an open circuit skips the target before one probe call is let through.")]
+    public TimeSpan BreakDuration { get; init; } = TimeSpan.FromSeconds(30);
 }

@@ -7,6 +7,7 @@ namespace Gateway.Configuration.Validation;
 internal sealed class EndpointRule : IConfigRule
 {
     private static readonly string[] RetryConditions = ["timeout", "connection"];
+    private static readonly string[] FallbackConditions = ["timeout", "connection", "context_length", "content_policy"];
 
     public void Validate(ConfigValidationContext context)
     {
@@ -26,6 +27,21 @@ internal sealed class EndpointRule : IConfigRule
 
             ValidateTargets(context, $"{path}.targets", endpoint.Targets, endpoint.Type);
             ValidateTargets(context, $"{path}.fallbacks", endpoint.Fallbacks, endpoint.Type);
+            ValidateTargets(context, $"{path}.context_length_fallbacks", endpoint.ContextLengthFallbacks, endpoint.Type);
+            ValidateTargets(context, $"{path}.content_policy_fallbacks", endpoint.ContentPolicyFallbacks, endpoint.Type);
+            ValidateConditions(context, $"{path}.fallback_on", endpoint.FallbackOn, FallbackConditions);
+            Positive(context, $"{path}.timeout", endpoint.Timeout);
+            Positive(context, $"{path}.deadline", endpoint.Deadline);
+            ValidateTimeouts(context, $"{path}.timeouts", endpoint.Timeouts);
+            for (var i = 0; i < endpoint.Targets.Count; i++)
+            {
+                ValidateTimeouts(context, $"{path}.targets[{i}].timeouts", endpoint.Targets[i].Timeouts);
+            }
+
+            for (var i = 0; i < endpoint.Fallbacks.Count; i++)
+            {
+                ValidateTimeouts(context, $"{path}.fallbacks[{i}].timeouts", endpoint.Fallbacks[i].Timeouts);
+            }
 
             if (endpoint.DefaultMaxTokens is < 1)
             {
@@ -39,14 +55,12 @@ internal sealed class EndpointRule : IConfigRule
                     context.Error($"{path}.retry.attempts", $"{retry.Attempts} is out of range; attempts (the first included) must be 1 to 10");
                 }
 
-                for (var i = 0; i < retry.On.Count; i++)
+                ValidateConditions(context, $"{path}.retry.on", retry.On, RetryConditions);
+                Positive(context, $"{path}.retry.backoff", retry.Backoff);
+                Positive(context, $"{path}.retry.max_backoff", retry.MaxBackoff);
+                if (retry.MaxBackoff < retry.Backoff)
                 {
-                    var condition = retry.On[i];
-                    var isStatus = int.TryParse(condition, NumberStyles.None, CultureInfo.InvariantCulture, out var status) && status is >= 400 and <= 599;
-                    if (!isStatus && !RetryConditions.Contains(condition))
-                    {
-                        context.Error($"{path}.retry.on[{i}]", $"'{condition}' is not a retry condition; use an HTTP status 400-599, timeout or connection");
-                    }
+                    context.Error($"{path}.retry.max_backoff", "is shorter than retry.backoff; it caps the delays that start at backoff");
                 }
             }
 
@@ -58,6 +72,39 @@ internal sealed class EndpointRule : IConfigRule
                     context.Error($"{path}.guardrails[{i}]", $"unknown guardrail '{guardrail}'{Suggestions.DidYouMean(guardrail, config.Guardrails.Keys)}; define it under the top-level 'guardrails'");
                 }
             }
+        }
+    }
+
+    private static void ValidateConditions(ConfigValidationContext context, string path, IReadOnlyList<string> conditions, string[] named)
+    {
+        for (var i = 0; i < conditions.Count; i++)
+        {
+            var condition = conditions[i];
+            var isStatus = int.TryParse(condition, NumberStyles.None, CultureInfo.InvariantCulture, out var status) && status is >= 400 and <= 599;
+            if (!isStatus && !named.Contains(condition))
+            {
+                context.Error($"{path}[{i}]", $"'{condition}' is not a condition here; use an HTTP status 400-599 or {string.Join(", ", named)}");
+            }
+        }
+    }
+
+    private static void ValidateTimeouts(ConfigValidationContext context, string path, TimeoutsConfig? timeouts)
+    {
+        if (timeouts is null)
+        {
+            return;
+        }
+
+        Positive(context, $"{path}.connect", timeouts.Connect);
+        Positive(context, $"{path}.first_byte", timeouts.FirstByte);
+        Positive(context, $"{path}.idle", timeouts.Idle);
+    }
+
+    private static void Positive(ConfigValidationContext context, string path, TimeSpan? duration)
+    {
+        if (duration is { } value && value <= TimeSpan.Zero)
+        {
+            context.Error(path, $"{Durations.Format(value)} is not a positive duration");
         }
     }
 

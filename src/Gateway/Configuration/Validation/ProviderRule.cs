@@ -77,6 +77,7 @@ internal sealed partial class ProviderRule : IConfigRule
             }
 
             ValidateAws(context, path, provider);
+            ValidateCircuitBreaker(context, $"{path}.circuit_breaker", provider.CircuitBreaker);
             if (provider.Type == GeminiProvider.Type && string.IsNullOrEmpty(provider.ApiKey) && !context.IsWritten($"{path}.api_key"))
             {
                 context.Error(path, "missing required key 'api_key' (write api_key: ${GEMINI_API_KEY})");
@@ -86,6 +87,30 @@ internal sealed partial class ProviderRule : IConfigRule
             {
                 context.Error($"{path}.latency", "only the mock provider takes a latency");
             }
+        }
+    }
+
+    /// <summary>Polly's own limits, said in the config's terms before Polly would throw at the first call.</summary>
+    private static void ValidateCircuitBreaker(ConfigValidationContext context, string path, CircuitBreakerConfig breaker)
+    {
+        if (breaker.FailureRatio is <= 0 or > 1)
+        {
+            context.Error($"{path}.failure_ratio", $"{breaker.FailureRatio.ToString(System.Globalization.CultureInfo.InvariantCulture)} is out of range; a share of failed calls, above 0 and at most 1");
+        }
+
+        if (breaker.MinimumThroughput < 2)
+        {
+            context.Error($"{path}.minimum_throughput", $"{breaker.MinimumThroughput} is too low; at least 2 calls must be seen before the ratio counts");
+        }
+
+        if (breaker.SamplingDuration < TimeSpan.FromMilliseconds(500))
+        {
+            context.Error($"{path}.sampling_duration", $"{Durations.Format(breaker.SamplingDuration)} is too short; at least 500ms");
+        }
+
+        if (breaker.BreakDuration < TimeSpan.FromMilliseconds(500))
+        {
+            context.Error($"{path}.break_duration", $"{Durations.Format(breaker.BreakDuration)} is too short; at least 500ms");
         }
     }
 

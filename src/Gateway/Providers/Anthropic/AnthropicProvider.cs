@@ -31,19 +31,17 @@ internal sealed class AnthropicProvider(
     public const ChatFeatures Features = ChatFeatures.JsonSchema;
     private readonly TranslatedExchange _exchange = new(name, Type, apiKey, invoker, logger);
 
-    public async Task SendAsync(ProviderCall call)
+    public async Task<AttemptResult> SendAsync(ProviderCall call)
     {
         var context = call.HttpContext;
         if (call.Endpoint.Kind != Routing.EndpointKind.Chat)
         {
-            await ErrorResponseWriter.WriteAsync(context, GatewayErrors.UnsupportedParameter(Api.InferencePaths.Prefix + Routing.EndpointKinds.Operation(call.Endpoint.Kind), name, Type));
-            return;
+            return AttemptResult.Refused(GatewayErrors.UnsupportedParameter(Api.InferencePaths.Prefix + Routing.EndpointKinds.Operation(call.Endpoint.Kind), name, Type));
         }
 
         if (OpenAiChatReader.TryRead(call.Body.Memory, new ChatTarget(name, Type, Features, call.Endpoint.Config.DropUnsupportedParams), out var request) is { } invalid)
         {
-            await ErrorResponseWriter.WriteAsync(context, invalid);
-            return;
+            return AttemptResult.Refused(invalid);
         }
 
         using var upstream = new HttpRequestMessage(HttpMethod.Post, messagesUrl)
@@ -59,9 +57,16 @@ internal sealed class AnthropicProvider(
         }
 
         var writer = new OpenAiChatWriter(context.Response, "chatcmpl-" + Guid.NewGuid().ToString("N")[..24], call.Target.Model, time.GetUtcNow().ToUnixTimeSeconds());
-        await _exchange.RunAsync(call, upstream, writer, ReadError, (body, heard, reading) => request!.Stream
-            ? RelayStreamAsync(body, writer, name, request.IncludeUsage, heard, reading, context.RequestAborted)
-            : TranslateMessageAsync(body, writer, reading));
+        return await _exchange.RunAsync(call, upstream, writer, ReadError, async (body, cancellationToken) =>
+        {
+            if (request!.Stream)
+            {
+                return await RelayStreamAsync(body, writer, name, request.IncludeUsage, cancellationToken);
+            }
+
+            await TranslateMessageAsync(body, writer, cancellationToken);
+            return null;
+        });
     }
 
     private static ProviderErrorBody ReadError(JsonElement root, HttpResponseMessage response) =>
@@ -92,10 +97,8 @@ internal sealed class AnthropicProvider(
         await writer.WriteCompletionAsync(text.ToString(), toolCalls, finish, ReadUsage(message.GetProperty("usage"), default), cancellationToken);
     }
 
-    /// <summary>Anthropic's named events in, OpenAI chunks out, one for one as they arrive.</summary>
-    /// <param name="heardFromProvider">Called on every line read: the endpoint timeout starts again.</param>
-    internal static async Task RelayStreamAsync(Stream body, OpenAiChatWriter writer, string name, bool includeUsage,
-        Action heardFromProvider, CancellationToken reading, CancellationToken aborted)
+    /// <summary>Anthropic's named events in, OpenAI chunks out, one for one as they arrive; the error it had to end the stream with, if any.</summary>
+    internal static async Task<GatewayError?> RelayStreamAsync(Stream body, OpenAiChatWriter writer, string name, bool includeUsage, CancellationToken aborted)
     {
         using var reader = new StreamReader(body, Encoding.UTF8);
         writer.StartStream();
@@ -104,9 +107,8 @@ internal sealed class AnthropicProvider(
         // Anthropic numbers content blocks (text and tools together); OpenAI numbers tool calls on their own.
         var toolIndexes = new Dictionary<int, int>();
         string? line;
-        while ((line = await reader.ReadLineAsync(reading)) is not null)
+        while ((line = await reader.ReadLineAsync(aborted)) is not null)
         {
-            heardFromProvider();
             if (!line.StartsWith("data:", StringComparison.Ordinal))
             {
                 continue; // "event:" names repeat the data's own "type"; blank lines end events
@@ -148,15 +150,18 @@ internal sealed class AnthropicProvider(
                     }
 
                     await writer.WriteDoneAsync(aborted);
-                    return;
+                    return null;
                 case "error":
                     var error = root.GetProperty("error");
-                    await writer.WriteErrorAsync(GatewayErrors.ProviderError(name, Type, 500, error.GetProperty("type").GetString(), error.GetProperty("message").GetString() ?? ""), aborted);
-                    return;
+                    var providerError = GatewayErrors.ProviderError(name, Type, 500, error.GetProperty("type").GetString(), error.GetProperty("message").GetString() ?? "");
+                    await writer.WriteErrorAsync(providerError, aborted);
+                    return providerError;
             }
         }
 
-        await writer.WriteErrorAsync(GatewayErrors.StreamBrokenOff(name, "the connection closed before message_stop"), aborted);
+        var cut = GatewayErrors.StreamBrokenOff(name, "the connection closed before message_stop");
+        await writer.WriteErrorAsync(cut, aborted);
+        return cut;
     }
 
     /// <summary>Anthropic reports input tokens at the start and output tokens at the end; later figures win.</summary>

@@ -1,3 +1,4 @@
+using Gateway.Providers.Upstream;
 using System.Collections.Concurrent;
 using Gateway.Configuration.Model;
 using Gateway.Providers.OpenAi;

@@ -26,33 +26,29 @@ internal sealed class BedrockProvider(
 
     private readonly TranslatedExchange _exchange = new(name, Type, signer.Secret, invoker, logger);
 
-    public async Task SendAsync(ProviderCall call)
+    public async Task<AttemptResult> SendAsync(ProviderCall call)
     {
         var context = call.HttpContext;
         if (call.Endpoint.Kind != EndpointKind.Chat)
         {
-            await ErrorResponseWriter.WriteAsync(context, GatewayErrors.UnsupportedParameter(Api.InferencePaths.Prefix + EndpointKinds.Operation(call.Endpoint.Kind), name, Type));
-            return;
+            return AttemptResult.Refused(GatewayErrors.UnsupportedParameter(Api.InferencePaths.Prefix + EndpointKinds.Operation(call.Endpoint.Kind), name, Type));
         }
 
         var drop = call.Endpoint.Config.DropUnsupportedParams;
         if (OpenAiChatReader.TryRead(call.Body.Memory, new ChatTarget(name, Type, ChatFeatures.None, drop), out var request) is { } invalid)
         {
-            await ErrorResponseWriter.WriteAsync(context, invalid);
-            return;
+            return AttemptResult.Refused(invalid);
         }
 
         if (request!.ParallelToolCalls == false && request.Tools.Count > 0 && !drop)
         {
             // Converse has no model-independent switch for it.
-            await ErrorResponseWriter.WriteAsync(context, GatewayErrors.UnsupportedParameter("parallel_tool_calls (false)", name, Type));
-            return;
+            return AttemptResult.Refused(GatewayErrors.UnsupportedParameter("parallel_tool_calls (false)", name, Type));
         }
 
         if (ConverseRequestWriter.TryWrite(request, name, out var body) is { } unwritable)
         {
-            await ErrorResponseWriter.WriteAsync(context, unwritable);
-            return;
+            return AttemptResult.Refused(unwritable);
         }
 
         var model = call.Target.Model;
@@ -71,14 +67,20 @@ internal sealed class BedrockProvider(
         }
         catch (AmazonClientException ex)
         {
-            await ErrorResponseWriter.WriteAsync(context, GatewayErrors.UpstreamCredentialsUnavailable(name, ex.Message));
-            return;
+            return AttemptResult.Failed(GatewayErrors.UpstreamCredentialsUnavailable(name, ex.Message));
         }
 
         var writer = new OpenAiChatWriter(context.Response, "chatcmpl-" + Guid.NewGuid().ToString("N")[..24], model, time.GetUtcNow().ToUnixTimeSeconds());
-        await _exchange.RunAsync(call, upstream, writer, ReadError, (answer, heard, reading) => request.Stream
-            ? ConverseResponseTranslator.RelayStreamAsync(answer, writer, name, request.IncludeUsage, heard, reading, context.RequestAborted)
-            : ConverseResponseTranslator.TranslateAsync(answer, writer, reading));
+        return await _exchange.RunAsync(call, upstream, writer, ReadError, async (answer, cancellationToken) =>
+        {
+            if (request.Stream)
+            {
+                return await ConverseResponseTranslator.RelayStreamAsync(answer, writer, name, request.IncludeUsage, cancellationToken);
+            }
+
+            await ConverseResponseTranslator.TranslateAsync(answer, writer, cancellationToken);
+            return null;
+        });
     }
 
     /// <summary>AWS's JSON errors: {"message": …} with the error's type in the x-amzn-ErrorType header ("ThrottlingException:http://…").</summary>

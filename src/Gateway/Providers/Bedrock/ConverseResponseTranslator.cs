@@ -38,22 +38,21 @@ internal static class ConverseResponseTranslator
     /// contentBlockDelta… and contentBlockStop, then messageStop with the stop reason and metadata with the
     /// usage. An exception message ends the stream with the provider's error.
     /// </summary>
-    public static async Task RelayStreamAsync(Stream body, OpenAiChatWriter writer, string name, bool includeUsage,
-        Action heardFromProvider, CancellationToken reading, CancellationToken aborted)
+    public static async Task<GatewayError?> RelayStreamAsync(Stream body, OpenAiChatWriter writer, string name, bool includeUsage, CancellationToken aborted)
     {
         var reader = new EventStreamReader(body);
         writer.StartStream();
         string? stopReason = null;
         // Converse numbers content blocks (text and tools together); OpenAI numbers tool calls on their own.
         var toolIndexes = new Dictionary<int, int>();
-        while (await reader.ReadAsync(reading) is { } message)
+        while (await reader.ReadAsync(aborted) is { } message)
         {
-            heardFromProvider();
             var messageType = Header(message, ":message-type");
             if (messageType != "event")
             {
-                await writer.WriteErrorAsync(StreamException(name, message, messageType), aborted);
-                return;
+                var exception = StreamException(name, message, messageType);
+                await writer.WriteErrorAsync(exception, aborted);
+                return exception;
             }
 
             using var payload = JsonDocument.Parse(message.Payload);
@@ -90,18 +89,20 @@ internal static class ConverseResponseTranslator
                     }
 
                     await writer.WriteDoneAsync(aborted);
-                    return;
+                    return null;
             }
         }
 
         if (stopReason is null)
         {
-            await writer.WriteErrorAsync(GatewayErrors.StreamBrokenOff(name, "the event stream closed before messageStop"), aborted);
-            return;
+            var cut = GatewayErrors.StreamBrokenOff(name, "the event stream closed before messageStop");
+            await writer.WriteErrorAsync(cut, aborted);
+            return cut;
         }
 
         // messageStop came, the usage did not: the answer is whole, its token count unknown.
         await writer.WriteDoneAsync(aborted);
+        return null;
     }
 
     public static string FinishReason(string? reason) => reason switch

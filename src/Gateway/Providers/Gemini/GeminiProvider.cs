@@ -27,52 +27,55 @@ internal sealed class GeminiProvider(
 
     private readonly TranslatedExchange _exchange = new(name, Type, apiKey, invoker, logger);
 
-    public Task SendAsync(ProviderCall call) => call.Endpoint.Kind switch
+    public Task<AttemptResult> SendAsync(ProviderCall call) => call.Endpoint.Kind switch
     {
         EndpointKind.Chat => ChatAsync(call),
         EndpointKind.Embeddings => EmbeddingsAsync(call),
-        _ => ErrorResponseWriter.WriteAsync(call.HttpContext, GatewayErrors.UnsupportedParameter(Api.InferencePaths.Prefix + EndpointKinds.Operation(call.Endpoint.Kind), name, Type)),
+        _ => Task.FromResult(AttemptResult.Refused(GatewayErrors.UnsupportedParameter(Api.InferencePaths.Prefix + EndpointKinds.Operation(call.Endpoint.Kind), name, Type))),
     };
 
-    private async Task ChatAsync(ProviderCall call)
+    private async Task<AttemptResult> ChatAsync(ProviderCall call)
     {
         var context = call.HttpContext;
         var drop = call.Endpoint.Config.DropUnsupportedParams;
         if (OpenAiChatReader.TryRead(call.Body.Memory, new ChatTarget(name, Type, Features, drop), out var request) is { } invalid)
         {
-            await ErrorResponseWriter.WriteAsync(context, invalid);
-            return;
+            return AttemptResult.Refused(invalid);
         }
 
         if (request!.ParallelToolCalls == false && request.Tools.Count > 0 && !drop)
         {
             // Gemini may call several functions at once and has no switch to stop it.
-            await ErrorResponseWriter.WriteAsync(context, GatewayErrors.UnsupportedParameter("parallel_tool_calls (false)", name, Type));
-            return;
+            return AttemptResult.Refused(GatewayErrors.UnsupportedParameter("parallel_tool_calls (false)", name, Type));
         }
 
         if (GeminiRequestWriter.TryWrite(request, out var body) is { } unwritable)
         {
-            await ErrorResponseWriter.WriteAsync(context, unwritable);
-            return;
+            return AttemptResult.Refused(unwritable);
         }
 
         var model = call.Target.Model;
         var url = MethodUrl(model, request.Stream ? "streamGenerateContent?alt=sse" : "generateContent");
         using var upstream = Request(url, body);
         var writer = new OpenAiChatWriter(context.Response, "chatcmpl-" + Guid.NewGuid().ToString("N")[..24], model, time.GetUtcNow().ToUnixTimeSeconds());
-        await _exchange.RunAsync(call, upstream, writer, ReadError, (answer, heard, reading) => request.Stream
-            ? GeminiResponseTranslator.RelayStreamAsync(answer, writer, name, request.IncludeUsage, heard, reading, context.RequestAborted)
-            : GeminiResponseTranslator.TranslateAsync(answer, writer, reading));
+        return await _exchange.RunAsync(call, upstream, writer, ReadError, async (answer, cancellationToken) =>
+        {
+            if (request.Stream)
+            {
+                return await GeminiResponseTranslator.RelayStreamAsync(answer, writer, name, request.IncludeUsage, cancellationToken);
+            }
+
+            await GeminiResponseTranslator.TranslateAsync(answer, writer, cancellationToken);
+            return null;
+        });
     }
 
-    private async Task EmbeddingsAsync(ProviderCall call)
+    private async Task<AttemptResult> EmbeddingsAsync(ProviderCall call)
     {
         var context = call.HttpContext;
         if (OpenAiEmbeddingsRequest.TryRead(call.Body.Memory, name, Type, out var request) is { } invalid)
         {
-            await ErrorResponseWriter.WriteAsync(context, invalid);
-            return;
+            return AttemptResult.Refused(invalid);
         }
 
         var model = call.Target.Model;
@@ -105,7 +108,7 @@ internal sealed class GeminiProvider(
         }
 
         using var upstream = Request(MethodUrl(model, "batchEmbedContents"), buffer.WrittenMemory);
-        await _exchange.RunAsync(call, upstream, null, ReadError, async (answer, _, reading) =>
+        return await _exchange.RunAsync(call, upstream, null, ReadError, async (answer, reading) =>
         {
             using var document = await JsonDocument.ParseAsync(answer, cancellationToken: reading);
             var vectors = new List<float[]>();
@@ -132,6 +135,7 @@ internal sealed class GeminiProvider(
                 ? count.GetInt32()
                 : 0;
             await OpenAiEmbeddingsWriter.WriteAsync(context.Response, vectors, request.Base64, model, tokens, reading);
+            return null;
         });
     }
 

@@ -1,3 +1,4 @@
+using Gateway.Providers.Upstream;
 using Gateway.Configuration.Model;
 using Gateway.Providers.OpenAi;
 using Microsoft.Extensions.Logging;

@@ -44,8 +44,7 @@ internal static class GeminiResponseTranslator
     /// whole. The last one carries the finish reason and the usage; Gemini sends no end marker, so the connection's
     /// close after a finish reason ends the stream and a close before it is a broken stream.
     /// </summary>
-    public static async Task RelayStreamAsync(Stream body, OpenAiChatWriter writer, string name, bool includeUsage,
-        Action heardFromProvider, CancellationToken reading, CancellationToken aborted)
+    public static async Task<GatewayError?> RelayStreamAsync(Stream body, OpenAiChatWriter writer, string name, bool includeUsage, CancellationToken aborted)
     {
         using var reader = new StreamReader(body, Encoding.UTF8);
         writer.StartStream();
@@ -54,9 +53,8 @@ internal static class GeminiResponseTranslator
         string? reason = null;
         var toolCalls = 0;
         string? line;
-        while ((line = await reader.ReadLineAsync(reading)) is not null)
+        while ((line = await reader.ReadLineAsync(aborted)) is not null)
         {
-            heardFromProvider();
             if (!line.StartsWith("data:", StringComparison.Ordinal))
             {
                 continue;
@@ -67,10 +65,11 @@ internal static class GeminiResponseTranslator
             if (root.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object)
             {
                 var code = error.TryGetProperty("code", out var status) && status.TryGetInt32(out var number) ? number : 500;
-                await writer.WriteErrorAsync(GatewayErrors.ProviderError(name, GeminiProvider.Type, code,
+                var providerError = GatewayErrors.ProviderError(name, GeminiProvider.Type, code,
                     error.TryGetProperty("status", out var kind) ? kind.GetString()?.ToLowerInvariant() : null,
-                    error.TryGetProperty("message", out var message) ? message.GetString() ?? "" : ""), aborted);
-                return;
+                    error.TryGetProperty("message", out var message) ? message.GetString() ?? "" : "");
+                await writer.WriteErrorAsync(providerError, aborted);
+                return providerError;
             }
 
             if (root.TryGetProperty("usageMetadata", out _))
@@ -109,8 +108,9 @@ internal static class GeminiResponseTranslator
 
         if (reason is null)
         {
-            await writer.WriteErrorAsync(GatewayErrors.StreamBrokenOff(name, "the connection closed before a finishReason"), aborted);
-            return;
+            var cut = GatewayErrors.StreamBrokenOff(name, "the connection closed before a finishReason");
+            await writer.WriteErrorAsync(cut, aborted);
+            return cut;
         }
 
         await writer.WriteFinishAsync(FinishReason(reason, toolCalls > 0), includeUsage, aborted);
@@ -120,6 +120,7 @@ internal static class GeminiResponseTranslator
         }
 
         await writer.WriteDoneAsync(aborted);
+        return null;
     }
 
     /// <summary>Gemini's finish reasons in OpenAI's terms; Gemini says STOP after function calls too.</summary>

@@ -18,7 +18,7 @@ internal sealed partial class MockProvider(ProviderConfig config, TimeProvider t
     private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
     private static readonly byte[] Done = "data: [DONE]\n\n"u8.ToArray();
 
-    public async Task SendAsync(ProviderCall call)
+    public async Task<AttemptResult> SendAsync(ProviderCall call)
     {
         var context = call.HttpContext;
         if (config.Latency is { } latency)
@@ -36,10 +36,7 @@ internal sealed partial class MockProvider(ProviderConfig config, TimeProvider t
             _ => await EmbeddingsAsync(context, request, model),
         };
 
-        if (error is not null)
-        {
-            await ErrorResponseWriter.WriteAsync(context, error);
-        }
+        return error is null ? AttemptResult.Served : AttemptResult.Refused(error);
     }
 
     private long Now => time.GetUtcNow().ToUnixTimeSeconds();

@@ -1,5 +1,6 @@
 using Gateway.Api;
 using Gateway.Errors;
+using Gateway.Providers.Upstream;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Net.Http.Headers;
@@ -20,58 +21,59 @@ internal sealed class OpenAiProvider(
     HttpMessageInvoker invoker,
     ILogger logger) : IProvider
 {
-    public async Task SendAsync(ProviderCall call)
+    public async Task<AttemptResult> SendAsync(ProviderCall call)
     {
         var context = call.HttpContext;
         var request = context.Request;
         var parsed = call.Request;
+        // A fresh view of the buffered body for every attempt: a retry sends it again.
         var body = new SplicedBodyStream(call.Body.Memory, parsed.ModelTokenStart, parsed.ModelTokenLength, call.Target.ModelToken);
         request.Body = body;
         request.ContentLength = body.Length;
         request.Headers.Remove(HeaderNames.TransferEncoding);
+        call.Attempt.Relayed = true;
+        context.Features.Set(call.Attempt);
 
-        var error = await forwarder.SendAsync(context, destination(call.Target), invoker, call.Endpoint.ForwarderConfig, transformer);
+        var error = await forwarder.SendAsync(context, destination(call.Target), invoker, ForwarderConfig, transformer);
+        if (call.Attempt.UpstreamError is { } upstreamError)
+        {
+            return AttemptResult.Failed(upstreamError); // read, not relayed: the transformer kept the response unstarted
+        }
+
         if (error == ForwarderError.None)
         {
-            return;
+            return call.Attempt.BrokenStream is { } broken ? AttemptResult.BrokeAfterStart(broken) : AttemptResult.Served;
         }
 
         var exception = context.GetForwarderErrorFeature()?.Exception;
         var model = call.Target.Model;
-        GatewayError? gatewayError = error switch
-        {
-            ForwarderError.RequestTimedOut => GatewayErrors.UpstreamTimeout(name, model, call.Endpoint.Config.Timeout),
-            ForwarderError.Request => GatewayErrors.UpstreamUnreachable(name, model, Innermost(exception)),
-            // The client went away: nobody to answer.
-            ForwarderError.RequestCanceled or ForwarderError.RequestBodyClient or ForwarderError.ResponseBodyClient or ForwarderError.UpgradeResponseClient => null,
-            _ => GatewayErrors.UpstreamProtocol(name, model, Innermost(exception)),
-        };
-
-        if (gatewayError is null)
+        if (error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyClient or ForwarderError.ResponseBodyClient or ForwarderError.UpgradeResponseClient)
         {
             ProviderLog.CallerWentAway(logger, name, model, error);
-            return;
+            return AttemptResult.CallerGone;
         }
 
+        var gatewayError = UpstreamFailures.Timeout(exception) is { } timeout
+            ? GatewayErrors.UpstreamTimeout(name, model, timeout.Limit)
+            : error switch
+            {
+                ForwarderError.RequestTimedOut => GatewayErrors.UpstreamTimeout(name, model, ForwarderConfig.ActivityTimeout!.Value),
+                ForwarderError.Request => GatewayErrors.UpstreamUnreachable(name, model, UpstreamFailures.Innermost(exception)),
+                _ => GatewayErrors.UpstreamProtocol(name, model, UpstreamFailures.Innermost(exception)),
+            };
         ProviderLog.UpstreamFailed(logger, name, model, error, context.Response.HasStarted);
-        if (!context.Response.HasStarted)
+        if (context.Response.HasStarted)
         {
-            await ErrorResponseWriter.WriteAsync(context, gatewayError);
+            return AttemptResult.BrokeAfterStart(gatewayError); // YARP has cut the client's connection
         }
+
+        context.Response.Clear();
+        return AttemptResult.Failed(gatewayError);
     }
 
-    private static string Innermost(Exception? exception)
-    {
-        if (exception is null)
-        {
-            return "no detail from the connection";
-        }
-
-        while (exception.InnerException is not null)
-        {
-            exception = exception.InnerException;
-        }
-
-        return exception.Message;
-    }
+    /// <summary>
+    /// YARP's own activity timeout stays out of the way: the attempt's connect, first-byte and idle timeouts are
+    /// enforced by the upstream invoker and the body stream, which know which wait ran out.
+    /// </summary>
+    private static readonly ForwarderRequestConfig ForwarderConfig = new() { ActivityTimeout = TimeSpan.FromDays(1) };
 }

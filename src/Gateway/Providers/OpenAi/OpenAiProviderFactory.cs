@@ -1,3 +1,4 @@
+using Gateway.Providers.Upstream;
 using Gateway.Configuration.Model;
 using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy.Forwarder;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Gateway.Api;
 using Gateway.Auth;
 using Gateway.Errors;
+using Gateway.Providers.Upstream;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
 using Yarp.ReverseProxy.Forwarder;
@@ -72,8 +73,17 @@ internal sealed class OpenAiRequestTransformer : HttpTransformer
         // destination is the provider's API root (or, for Azure, the target's deployment under it).
         var operation = httpContext.Request.Path.Value.AsSpan(InferencePaths.Prefix.Length);
         proxyRequest.RequestUri = new Uri(string.Concat(destinationPrefix, operation, _query ?? httpContext.Request.QueryString.Value));
+        if (httpContext.Features.Get<UpstreamAttempt>() is { } attempt)
+        {
+            proxyRequest.Options.Set(UpstreamAttempt.OptionKey, attempt);
+        }
     }
 
+    /// <summary>
+    /// A success is relayed as it is. An error is read, not relayed: it becomes the attempt's
+    /// <see cref="UpstreamAttempt.UpstreamError"/> and the response is reset, so the router can still retry or
+    /// fall back, and writes the error only if nothing else answers.
+    /// </summary>
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
     {
         var copyBody = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
@@ -82,43 +92,62 @@ internal sealed class OpenAiRequestTransformer : HttpTransformer
             return copyBody;
         }
 
+        var error = await ReadErrorAsync(httpContext, proxyResponse, cancellationToken);
+        var attempt = httpContext.Features.Get<UpstreamAttempt>();
+        if (attempt is null)
+        {
+            await ErrorResponseWriter.WriteAsync(httpContext, error);
+            return false;
+        }
+
+        attempt.UpstreamError = error;
+        httpContext.Response.Clear();
+        return false;
+    }
+
+    private async Task<GatewayError> ReadErrorAsync(HttpContext httpContext, HttpResponseMessage proxyResponse, CancellationToken cancellationToken)
+    {
         var status = (int)proxyResponse.StatusCode;
         if (status is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden)
         {
             // The provider refused *our* credentials: not the caller's fault, and its message may quote our key.
-            await ErrorResponseWriter.WriteAsync(httpContext, GatewayErrors.UpstreamCredentialsRejected(_providerName, status));
-            return false;
+            return GatewayErrors.UpstreamCredentialsRejected(_providerName, status);
         }
 
         var body = await ReadBoundedAsync(proxyResponse.Content, cancellationToken);
-        var retryAfter = httpContext.Response.Headers.RetryAfter;
         var scrubbed = Scrub(body);
-        if (_normalizeErrorsAs is not null && ReadError(scrubbed) is { } providerError)
+        // Keep what a client needs to back off; everything else in the error is in the body.
+        var kept = httpContext.Response.Headers
+            .Where(h => h.Key.Equals(HeaderNames.RetryAfter, StringComparison.OrdinalIgnoreCase) || h.Key.StartsWith("x-ratelimit-", StringComparison.OrdinalIgnoreCase))
+            .Select(h => new KeyValuePair<string, string>(h.Key, h.Value.ToString()))
+            .ToList();
+        if (ReadError(scrubbed) is not { } providerError)
         {
-            // Keep what a client needs to back off; everything else in the error is in the new body.
-            var kept = httpContext.Response.Headers
-                .Where(h => h.Key.Equals(HeaderNames.RetryAfter, StringComparison.OrdinalIgnoreCase) || h.Key.StartsWith("x-ratelimit-", StringComparison.OrdinalIgnoreCase))
-                .Select(h => new KeyValuePair<string, string>(h.Key, h.Value.ToString()))
-                .ToList();
+            var wrapped = GatewayErrors.UpstreamFailed(_providerName, status, Summarize(scrubbed));
+            return kept.Count == 0 ? wrapped : wrapped with { Headers = kept };
+        }
+
+        if (_normalizeErrorsAs is not null)
+        {
             var normalized = GatewayErrors.ProviderError(_providerName, _normalizeErrorsAs, status, providerError.Code, providerError.Message);
             // The provider's own type and param, where it gave them, say more than the status does.
             normalized = normalized with { Type = providerError.Type ?? normalized.Type, Param = providerError.Param };
-            await ErrorResponseWriter.WriteAsync(httpContext, kept.Count == 0 ? normalized : normalized with { Headers = kept });
-            return false;
+            return kept.Count == 0 ? normalized : normalized with { Headers = kept };
         }
 
-        if (IsOpenAiError(scrubbed))
+        // OpenAI's own error: the client gets its bytes and headers as OpenAI sent them; the fields inform the router.
+        var passed = httpContext.Response.Headers
+            .Where(h => !PassThroughDropped.Contains(h.Key, StringComparer.OrdinalIgnoreCase))
+            .Select(h => new KeyValuePair<string, string>(h.Key, h.Value.ToString()))
+            .ToList();
+        return new GatewayError(status, providerError.Type ?? GatewayErrors.Upstream, providerError.Code, providerError.Param, providerError.Message)
         {
-            httpContext.Response.ContentLength = scrubbed.Length;
-            httpContext.Response.Headers.ContentType = "application/json";
-            await httpContext.Response.Body.WriteAsync(scrubbed, cancellationToken);
-            return false;
-        }
-
-        var error = GatewayErrors.UpstreamFailed(_providerName, status, Summarize(scrubbed));
-        await ErrorResponseWriter.WriteAsync(httpContext, retryAfter.Count == 0 ? error : error with { Headers = [new(HeaderNames.RetryAfter, retryAfter.ToString())] });
-        return false;
+            RawBody = scrubbed,
+            Headers = passed,
+        };
     }
+
+    private static readonly string[] PassThroughDropped = [HeaderNames.ContentLength, HeaderNames.ContentType, HeaderNames.TransferEncoding, HeaderNames.Connection];
 
     private static async Task<byte[]> ReadBoundedAsync(HttpContent content, CancellationToken cancellationToken)
     {
@@ -166,23 +195,6 @@ internal sealed class OpenAiRequestTransformer : HttpTransformer
         }
 
         return null;
-    }
-
-    private static bool IsOpenAiError(byte[] body)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            return document.RootElement.ValueKind == JsonValueKind.Object
-                && document.RootElement.TryGetProperty("error", out var error)
-                && error.ValueKind == JsonValueKind.Object
-                && error.TryGetProperty("message", out var message)
-                && message.ValueKind == JsonValueKind.String;
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
     }
 
     /// <summary>A short, single-line account of a non-OpenAI error body: its "error"/"message" if JSON, else its text.</summary>

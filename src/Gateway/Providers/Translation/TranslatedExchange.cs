@@ -3,53 +3,51 @@ using System.Text.Json;
 using Gateway.Errors;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Gateway.Providers.Upstream;
 using Microsoft.Net.Http.Headers;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Gateway.Providers.Translation;
 
 /// <summary>
-/// One call to a translated provider, shared by every such provider: sends the translated request, bounds each
-/// wait by the endpoint timeout, hands a success to the provider's translation and turns every way the call can
-/// fail (unreachable, timeout, an error answer, an answer that breaks off) into the client's OpenAI-shaped error.
+/// One call to a translated provider, shared by every such provider: sends the translated request through the
+/// attempt's timeouts, hands a success to the provider's translation, and turns every way the call can fail
+/// into an <see cref="AttemptResult"/>: before the answer starts, a failure the router may retry or fall back
+/// from; after, an error event that ends the client's stream.
 /// </summary>
 internal sealed class TranslatedExchange(string name, string type, string apiKey, HttpMessageInvoker invoker, ILogger logger)
 {
     private const int MaxErrorBodyBytes = 64 * 1024;
 
-    /// <summary>The answer's translation: the upstream body, a callback to restart the timeout whenever the provider is heard from, and the timeout's token.</summary>
-    public delegate Task Translation(Stream body, Action heardFromProvider, CancellationToken reading);
+    /// <summary>The answer's translation; for a stream, the error it ended the stream with, if it had to.</summary>
+    public delegate Task<GatewayError?> Translation(Stream body, CancellationToken cancellationToken);
 
     /// <summary>Reads a provider's error answer (status other than 2xx, 401 and 403 aside): its JSON body, and its headers where they say more.</summary>
     public delegate ProviderErrorBody ErrorReader(JsonElement root, HttpResponseMessage response);
 
-    public async Task RunAsync(ProviderCall call, HttpRequestMessage upstream, OpenAiChatWriter? writer, ErrorReader readError, Translation translate)
+    public async Task<AttemptResult> RunAsync(ProviderCall call, HttpRequestMessage upstream, OpenAiChatWriter? writer, ErrorReader readError, Translation translate)
     {
         var context = call.HttpContext;
         var model = call.Target.Model;
-        // The endpoint timeout bounds the wait for each piece of the answer: the headers, then every event.
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        var limit = call.Endpoint.Config.Timeout;
-        timeout.CancelAfter(limit);
+        var aborted = context.RequestAborted;
+        upstream.Options.Set(UpstreamAttempt.OptionKey, call.Attempt);
         HttpResponseMessage response;
         try
         {
-            response = await invoker.SendAsync(upstream, timeout.Token);
+            response = await invoker.SendAsync(upstream, aborted);
         }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
             ProviderLog.CallerWentAway(logger, name, model, ForwarderError.RequestCanceled);
-            return;
+            return AttemptResult.CallerGone;
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (UpstreamFailures.Timeout(ex) is { } timeout)
         {
-            await ErrorResponseWriter.WriteAsync(context, GatewayErrors.UpstreamTimeout(name, model, limit));
-            return;
+            return AttemptResult.Failed(GatewayErrors.UpstreamTimeout(name, model, timeout.Limit));
         }
         catch (HttpRequestException ex)
         {
-            await ErrorResponseWriter.WriteAsync(context, GatewayErrors.UpstreamUnreachable(name, model, ex.InnerException?.Message ?? ex.Message));
-            return;
+            return AttemptResult.Failed(GatewayErrors.UpstreamUnreachable(name, model, ex.InnerException?.Message ?? ex.Message));
         }
 
         using (response)
@@ -58,26 +56,26 @@ internal sealed class TranslatedExchange(string name, string type, string apiKey
             {
                 if (!response.IsSuccessStatusCode)
                 {
-                    await ErrorResponseWriter.WriteAsync(context, await ReadErrorAsync(response, readError, timeout.Token));
-                    return;
+                    return AttemptResult.Failed(await ReadErrorAsync(response, readError, aborted));
                 }
 
-                await using var body = await response.Content.ReadAsStreamAsync(timeout.Token);
-                await translate(body, () => timeout.CancelAfter(limit), timeout.Token);
+                await using var body = await response.Content.ReadAsStreamAsync(aborted);
+                return await translate(body, aborted) is { } ended ? AttemptResult.BrokeAfterStart(ended) : AttemptResult.Served;
             }
-            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            catch (OperationCanceledException) when (aborted.IsCancellationRequested)
             {
                 ProviderLog.CallerWentAway(logger, name, model, ForwarderError.ResponseBodyClient);
+                return AttemptResult.CallerGone;
             }
-            catch (OperationCanceledException)
+            catch (Exception ex) when (UpstreamFailures.Timeout(ex) is { } timeout)
             {
-                await FailAsync(context, writer, GatewayErrors.UpstreamTimeout(name, model, limit));
+                return await FailAsync(context, writer, GatewayErrors.UpstreamTimeout(name, model, timeout.Limit));
             }
             catch (Exception ex) when (ex is IOException or HttpRequestException or JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
             {
                 // The answer began and broke: a reset, a malformed event, a body that is not the provider's API's.
                 ProviderLog.UpstreamFailed(logger, name, model, ForwarderError.ResponseBodyDestination, context.Response.HasStarted);
-                await FailAsync(context, writer, GatewayErrors.StreamBrokenOff(name, ex.Message));
+                return await FailAsync(context, writer, GatewayErrors.StreamBrokenOff(name, ex.Message));
             }
         }
     }
@@ -130,13 +128,16 @@ internal sealed class TranslatedExchange(string name, string type, string apiKey
         return retryAfter is null ? gatewayError : gatewayError with { Headers = [new(HeaderNames.RetryAfter, retryAfter)] };
     }
 
-    private static async Task FailAsync(HttpContext context, OpenAiChatWriter? writer, GatewayError error)
+    /// <summary>Before the answer started, a failure the router may still act on; after, an error event ends the stream.</summary>
+    private static async Task<AttemptResult> FailAsync(HttpContext context, OpenAiChatWriter? writer, GatewayError error)
     {
         if (!context.Response.HasStarted)
         {
-            await ErrorResponseWriter.WriteAsync(context, error);
+            context.Response.Clear();
+            return AttemptResult.Failed(error);
         }
-        else if (writer is not null)
+
+        if (writer is not null)
         {
             await writer.WriteErrorAsync(error, context.RequestAborted);
         }
@@ -144,6 +145,8 @@ internal sealed class TranslatedExchange(string name, string type, string apiKey
         {
             context.Abort(); // a whole-body answer half written: only a reset tells the client it is incomplete
         }
+
+        return AttemptResult.BrokeAfterStart(error);
     }
 
     /// <summary>OpenAI carries arguments as compact JSON text; the provider's own spacing is not part of them.</summary>

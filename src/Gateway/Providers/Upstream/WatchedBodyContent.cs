@@ -1,0 +1,181 @@
+using System.Net;
+using System.Runtime.ExceptionServices;
+using System.Text;
+using Gateway.Errors;
+
+namespace Gateway.Providers.Upstream;
+
+/// <summary>An upstream response body handed out through a <see cref="WatchedBodyStream"/>; headers as the provider sent them.</summary>
+internal sealed class WatchedBodyContent : HttpContent
+{
+    private readonly HttpContent _inner;
+    private readonly UpstreamAttempt _attempt;
+
+    public WatchedBodyContent(HttpContent inner, UpstreamAttempt attempt)
+    {
+        _inner = inner;
+        _attempt = attempt;
+        foreach (var (name, values) in inner.Headers)
+        {
+            Headers.TryAddWithoutValidation(name, values);
+        }
+    }
+
+    private bool IsEventStream => Headers.ContentType?.MediaType == "text/event-stream";
+
+    protected override async Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken) =>
+        new WatchedBodyStream(await _inner.ReadAsStreamAsync(cancellationToken), _attempt, IsEventStream);
+
+    protected override Task<Stream> CreateContentReadStreamAsync() => CreateContentReadStreamAsync(CancellationToken.None);
+
+    protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+    {
+        await using var body = await CreateContentReadStreamAsync(cancellationToken);
+        await body.CopyToAsync(stream, cancellationToken);
+    }
+
+    protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+    protected override bool TryComputeLength(out long length)
+    {
+        length = 0;
+        return false;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _inner.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}
+
+/// <summary>
+/// Reads an upstream body with the attempt's idle timeout on every read. For an event stream relayed as it is,
+/// a break (reset, timeout, or an end before <c>data: [DONE]</c>) does not cut the client off: the stream ends
+/// with an OpenAI error event instead, so SDKs raise a clear error rather than a network one.
+/// </summary>
+internal sealed class WatchedBodyStream(Stream inner, UpstreamAttempt attempt, bool eventStream) : Stream
+{
+    private static readonly byte[] DoneMarker = "[DONE]"u8.ToArray();
+    private readonly byte[] _recent = new byte[16];
+    private int _recentLength;
+    private CancellationTokenSource? _idle;
+    private byte[]? _tail;
+    private int _tailOffset;
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (_tail is not null)
+        {
+            return DrainTail(buffer.Span);
+        }
+
+        _idle ??= CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _idle.CancelAfter(attempt.Timeouts.Idle);
+        int read;
+        try
+        {
+            read = await inner.ReadAsync(buffer, _idle.Token);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            return Break(buffer.Span, new UpstreamTimeoutException("data", attempt.Timeouts.Idle, ex));
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+        {
+            return Break(buffer.Span, ex);
+        }
+        finally
+        {
+            _idle.CancelAfter(Timeout.Infinite); // a client slow to take the data is not an idle provider
+        }
+
+        if (read == 0 && buffer.Length > 0)
+        {
+            // (A zero-length read is YARP waiting for data before it rents a buffer, not the end.)
+            return eventStream && attempt.Relayed && !EndsWithDone()
+                ? Break(buffer.Span, new IOException("the provider ended the stream before data: [DONE]"))
+                : 0;
+        }
+
+        Remember(buffer.Span[..read]);
+        return read;
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    private int Break(Span<byte> buffer, Exception exception)
+    {
+        if (!eventStream || !attempt.Relayed)
+        {
+            ExceptionDispatchInfo.Throw(exception);
+        }
+
+        var error = exception is UpstreamTimeoutException timeout
+            ? GatewayErrors.UpstreamTimeout(attempt.Provider, attempt.Model, timeout.Limit)
+            : GatewayErrors.StreamBrokenOff(attempt.Provider, exception.InnerException?.Message ?? exception.Message);
+        attempt.BrokenStream = error;
+        // An event cut in half is closed off first, so the error arrives as an event of its own.
+        var separator = _recentLength == 0 || EndsWith("\n\n"u8) || EndsWith("\r\n\r\n"u8) ? "" : "\n\n";
+        _tail = [.. Encoding.UTF8.GetBytes(separator + "data: "), .. ErrorResponseWriter.Serialize(error), .. "\n\n"u8];
+        return DrainTail(buffer);
+    }
+
+    private int DrainTail(Span<byte> buffer)
+    {
+        var count = Math.Min(buffer.Length, _tail!.Length - _tailOffset);
+        _tail.AsSpan(_tailOffset, count).CopyTo(buffer);
+        _tailOffset += count;
+        return count;
+    }
+
+    private void Remember(ReadOnlySpan<byte> data)
+    {
+        if (data.Length >= _recent.Length)
+        {
+            data[^_recent.Length..].CopyTo(_recent);
+            _recentLength = _recent.Length;
+            return;
+        }
+
+        var keep = Math.Min(_recentLength, _recent.Length - data.Length);
+        _recent.AsSpan(_recentLength - keep, keep).CopyTo(_recent);
+        data.CopyTo(_recent.AsSpan(keep));
+        _recentLength = keep + data.Length;
+    }
+
+    private bool EndsWith(ReadOnlySpan<byte> suffix) => _recent.AsSpan(0, _recentLength).EndsWith(suffix);
+
+    private bool EndsWithDone() => _recent.AsSpan(0, _recentLength).TrimEnd("\r\n"u8).EndsWith(DoneMarker);
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _idle?.Dispose();
+            inner.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}

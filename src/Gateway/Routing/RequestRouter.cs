@@ -1,0 +1,202 @@
+using System.Diagnostics;
+using Gateway.Api;
+using Gateway.Auth;
+using Gateway.Errors;
+using Gateway.Providers;
+using Gateway.Providers.Upstream;
+using Gateway.Routing.Resilience;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Polly.CircuitBreaker;
+
+namespace Gateway.Routing;
+
+/// <summary>
+/// Keeps an agent answered while any target is healthy: picks the target (by weight, or sticky per user), then
+/// tries it, retrying per the endpoint's policy, through the target's circuit breaker; when it fails before the
+/// answer starts, moves down the fallback chain (or to the context-length or content-policy fallbacks); gives
+/// up when the conditions say so or the deadline passes, and then answers with the most informative error and
+/// the list of attempts. Once an answer has started it is never replayed to another model.
+/// </summary>
+internal sealed partial class RequestRouter(TimeProvider time, Random random, ILogger<RequestRouter> logger)
+{
+    public const string ProviderHeader = "x-gateway-provider";
+    public const string ModelHeader = "x-gateway-model";
+    public const string AttemptsHeader = "x-gateway-attempts";
+
+    public async Task RouteAsync(HttpContext context, CallerIdentity caller, RoutedEndpoint endpoint, RequestBody body, ParsedRequest parsed)
+    {
+        var log = new AttemptLog();
+        context.Features.Set(log);
+        var started = time.GetTimestamp();
+        var plan = endpoint.Plan(endpoint.PickTarget(endpoint.Sample(caller.User, random)));
+        var switched = false;
+        var failures = new List<GatewayError>();
+        for (var i = 0; i < plan.Count; i++)
+        {
+            var remaining = endpoint.Config.Deadline - time.GetElapsedTime(started);
+            if (remaining <= TimeSpan.Zero)
+            {
+                break;
+            }
+
+            var result = await TryTargetAsync(context, caller, endpoint, plan[i], body, parsed, log, started);
+            switch (result.Status)
+            {
+                case AttemptStatus.Served or AttemptStatus.BrokeAfterStart or AttemptStatus.CallerGone:
+                    return;
+                case AttemptStatus.Refused:
+                    await ErrorResponseWriter.WriteAsync(context, result.Error!);
+                    return;
+            }
+
+            if (result.Error is not { } error)
+            {
+                continue; // skipped: its circuit is open
+            }
+
+            failures.Add(error);
+            var kind = FailureConditions.Classify(error);
+            var special = kind switch
+            {
+                FailureKind.ContextLength => endpoint.ContextLengthFallbacks,
+                FailureKind.ContentPolicy => endpoint.ContentPolicyFallbacks,
+                _ => [],
+            };
+            if (!switched && special.Count > 0)
+            {
+                // The prompt is too long (or refused) here: only the targets meant for that are worth trying now.
+                switched = true;
+                plan.RemoveRange(i + 1, plan.Count - i - 1);
+                plan.AddRange(special);
+                continue;
+            }
+
+            if (!endpoint.FallbackOn.Matches(error))
+            {
+                break;
+            }
+        }
+
+        await WriteFinalErrorAsync(context, log, failures, endpoint, time.GetElapsedTime(started));
+    }
+
+    /// <summary>One target: its retries, each through its circuit breaker. A failure with no error: skipped, its circuit open.</summary>
+    private async Task<AttemptResult> TryTargetAsync(HttpContext context, CallerIdentity caller, RoutedEndpoint endpoint, RouteTarget target,
+        RequestBody body, ParsedRequest parsed, AttemptLog log, long requestStarted)
+    {
+        var remaining = endpoint.Config.Deadline - time.GetElapsedTime(requestStarted);
+        using var deadline = new CancellationTokenSource(remaining, time);
+        AttemptResult? last = null;
+        try
+        {
+            return await endpoint.Retry.ExecuteAsync(
+                async _ => last = await target.Circuit.Pipeline.ExecuteAsync(
+                    async _ => await AttemptAsync(context, caller, endpoint, target, body, parsed, log, requestStarted),
+                    CancellationToken.None),
+                deadline.Token);
+        }
+        catch (BrokenCircuitException)
+        {
+            log.Add(new AttemptRecord(target.ProviderName, target.Model, "skipped", null, null, TimeSpan.Zero));
+            Log.CircuitOpenSkipped(logger, target.ProviderName, target.Model, endpoint.Name);
+            return last ?? new AttemptResult(AttemptStatus.Failed);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
+        {
+            // The deadline ran out while waiting to retry: what the last attempt said stands.
+            return last ?? new AttemptResult(AttemptStatus.Failed);
+        }
+    }
+
+    private async Task<AttemptResult> AttemptAsync(HttpContext context, CallerIdentity caller, RoutedEndpoint endpoint, RouteTarget target,
+        RequestBody body, ParsedRequest parsed, AttemptLog log, long requestStarted)
+    {
+        // No attempt waits for its answer to start past the endpoint's deadline.
+        var timeouts = endpoint.Timeouts(target);
+        var remaining = endpoint.Config.Deadline - time.GetElapsedTime(requestStarted);
+        if (remaining < timeouts.FirstByte)
+        {
+            timeouts = timeouts with { FirstByte = remaining > TimeSpan.Zero ? remaining : TimeSpan.FromMilliseconds(1) };
+        }
+
+        var headers = context.Response.Headers;
+        headers[ProviderHeader] = target.ProviderName;
+        headers[ModelHeader] = target.Model;
+        headers[AttemptsHeader] = (log.Calls + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var attempt = new UpstreamAttempt(target.ProviderName, target.Model, timeouts);
+        var started = time.GetTimestamp();
+        var result = await target.Provider.SendAsync(new ProviderCall(context, caller, endpoint, target, body, parsed, attempt));
+        var latency = time.GetElapsedTime(started);
+        var outcome = result.Status switch
+        {
+            AttemptStatus.Served => "served",
+            AttemptStatus.BrokeAfterStart => "broken",
+            AttemptStatus.Refused => "refused",
+            AttemptStatus.CallerGone => "caller_gone",
+            _ => "failed",
+        };
+        log.Add(new AttemptRecord(target.ProviderName, target.Model, outcome, result.Error?.Status ?? (result.Status == AttemptStatus.Served ? context.Response.StatusCode : null), result.Error?.Code, latency));
+        if (result.Status is not (AttemptStatus.Refused or AttemptStatus.CallerGone))
+        {
+            target.Circuit.Record(latency, TargetCircuit.IsTargetFailure(result));
+        }
+
+        if (result.Status == AttemptStatus.Failed)
+        {
+            Log.AttemptFailed(logger, target.ProviderName, target.Model, endpoint.Name, result.Error!.Status, result.Error.Code ?? "", latency.TotalMilliseconds);
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Every target failed (or was skipped): the most informative of their errors, with the attempts listed.
+    /// A provider's own answer (a 429 with its Retry-After, a 400 about the prompt) says more than our timeout.
+    /// </summary>
+    private static async Task WriteFinalErrorAsync(HttpContext context, AttemptLog log, List<GatewayError> failures, RoutedEndpoint endpoint, TimeSpan elapsed)
+    {
+        var headers = context.Response.Headers;
+        headers[AttemptsHeader] = log.Calls.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (failures.Count == 0)
+        {
+            headers.Remove(ProviderHeader);
+            headers.Remove(ModelHeader);
+            await ErrorResponseWriter.WriteAsync(context, log.Attempts.Count > 0
+                ? GatewayErrors.NoTargetAvailable(endpoint.Name, string.Join("; ", log.Attempts))
+                : GatewayErrors.DeadlineExceeded(endpoint.Name, endpoint.Config.Deadline));
+            return;
+        }
+
+        var best = failures.OrderByDescending(Informativeness).ThenByDescending(failures.IndexOf).First();
+        if (log.Attempts.Count == 1)
+        {
+            await ErrorResponseWriter.WriteAsync(context, best); // one attempt: its error exactly as it was
+            return;
+        }
+
+        var attempts = string.Join("; ", log.Attempts);
+        var deadline = elapsed >= endpoint.Config.Deadline ? " The endpoint deadline ran out." : "";
+        await ErrorResponseWriter.WriteAsync(context, best with { Message = $"{best.Message} (attempts: {attempts}.{deadline})", RawBody = null });
+    }
+
+    private static int Informativeness(GatewayError error) => FailureConditions.Classify(error) switch
+    {
+        FailureKind.ContextLength or FailureKind.ContentPolicy => 5,
+        _ when error.Code is "upstream_auth_failed" or "upstream_protocol_error" => 2,
+        FailureKind.Status => 4,
+        FailureKind.Timeout => 3,
+        _ => 1,
+    };
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 3101, EventName = "AttemptFailed", Level = LogLevel.Information,
+            Message = "Attempt at {Provider}/{Model} for endpoint {Endpoint} failed with {Status} {Code} after {LatencyMs} ms")]
+        public static partial void AttemptFailed(ILogger logger, string provider, string model, string endpoint, int status, string code, double latencyMs);
+
+        [LoggerMessage(EventId = 3102, EventName = "CircuitOpenSkipped", Level = LogLevel.Information,
+            Message = "Skipped {Provider}/{Model} for endpoint {Endpoint}: its circuit is open")]
+        public static partial void CircuitOpenSkipped(ILogger logger, string provider, string model, string endpoint);
+    }
+}
