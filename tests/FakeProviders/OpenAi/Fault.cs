@@ -20,7 +20,7 @@ public abstract record Fault
     /// <summary>Drop the connection without answering.</summary>
     public sealed record Reset : Fault;
 
-    /// <summary>Stream this many chunks, then stop early: the OpenAI fake drops the connection; the Anthropic fake ends the response cleanly without its closing events.</summary>
+    /// <summary>Stream this many chunks, then end the response early, cleanly but without the stream's closing events ([DONE], message_stop, a finishReason…).</summary>
     public sealed record TruncatedStreamAfter(int AfterChunks) : Fault;
 
     /// <summary>Stream this many chunks, then one that is not JSON, then finish normally.</summary>

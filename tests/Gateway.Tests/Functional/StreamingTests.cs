@@ -41,23 +41,26 @@ public sealed class StreamingTests : UpstreamGatewayTest
     }
 
     [Fact]
-    public async Task Truncated_upstream_stream_fails_the_sdk_call_instead_of_hanging_or_looking_complete()
+    public async Task Truncated_upstream_stream_never_looks_complete_and_ends_with_an_error_event()
     {
+        Upstream.Enqueue(new Fault.TruncatedStreamAfter(3));
         Upstream.Enqueue(new Fault.TruncatedStreamAfter(3));
         var chat = Gateway.Sdk(TestConfigs.AliceKey).GetChatClient("chat");
         var received = new List<StreamingChatCompletionUpdate>();
 
-        var failure = await Record.ExceptionAsync(async () =>
+        // The .NET SDK ends quietly at an error event (the Python and JS SDKs raise): no finish reason, no usage.
+        await foreach (var update in chat.CompleteChatStreamingAsync([new UserChatMessage("hi")]).WithCancellation(new CancellationTokenSource(GatewayHost.Bound).Token))
         {
-            await foreach (var update in chat.CompleteChatStreamingAsync([new UserChatMessage("hi")]).WithCancellation(new CancellationTokenSource(GatewayHost.Bound).Token))
-            {
-                received.Add(update);
-            }
-        });
+            received.Add(update);
+        }
 
-        Assert.NotNull(failure);
-        Assert.IsNotType<OperationCanceledException>(failure);
+        using var response = await Gateway.Client.SendAsync(Http.Post("/v1/chat/completions", Http.Chat("chat", stream: true), TestConfigs.AliceKey));
+        var lastEvent = (await response.Content.ReadAsStringAsync()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries)[^1];
+
+        Assert.NotEmpty(received);
         Assert.DoesNotContain(received, u => u.FinishReason is not null);
+        Assert.StartsWith("data: {\"error\":", lastEvent, StringComparison.Ordinal);
+        Assert.Contains("\"code\":\"upstream_stream_interrupted\"", lastEvent, StringComparison.Ordinal);
     }
 
     [Fact]

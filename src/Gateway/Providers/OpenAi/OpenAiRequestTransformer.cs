@@ -137,7 +137,7 @@ internal sealed class OpenAiRequestTransformer : HttpTransformer
 
         // OpenAI's own error: the client gets its bytes and headers as OpenAI sent them; the fields inform the router.
         var passed = httpContext.Response.Headers
-            .Where(h => !PassThroughDropped.Contains(h.Key, StringComparer.OrdinalIgnoreCase))
+            .Where(h => !PassThroughDropped.Contains(h.Key, StringComparer.OrdinalIgnoreCase) && !h.Key.StartsWith(ErrorResponseWriter.GatewayHeaderPrefix, StringComparison.OrdinalIgnoreCase))
             .Select(h => new KeyValuePair<string, string>(h.Key, h.Value.ToString()))
             .ToList();
         return new GatewayError(status, providerError.Type ?? GatewayErrors.Upstream, providerError.Code, providerError.Param, providerError.Message)

@@ -104,7 +104,7 @@ internal sealed class WatchedBodyStream(Stream inner, UpstreamAttempt attempt, b
         {
             // (A zero-length read is YARP waiting for data before it rents a buffer, not the end.)
             return eventStream && attempt.Relayed && !EndsWithDone()
-                ? Break(buffer.Span, new IOException("the provider ended the stream before data: [DONE]"))
+                ? Break(buffer.Span, new IOException("the provider ended the stream early, without its end marker"))
                 : 0;
         }
 
