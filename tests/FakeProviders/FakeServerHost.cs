@@ -7,14 +7,14 @@ using Microsoft.Extensions.Logging;
 
 namespace FakeProviders;
 
-/// <summary>Starts a fake provider on Kestrel at 127.0.0.1 on a free port.</summary>
+/// <summary>Starts a fake provider on Kestrel at 127.0.0.1, on a free port unless one is given.</summary>
 public static class FakeServerHost
 {
-    public static async Task<(WebApplication App, Uri Root)> StartAsync(Action<WebApplication> map)
+    public static async Task<(WebApplication App, Uri Root)> StartAsync(Action<WebApplication> map, int port = 0)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         var app = builder.Build();
         map(app);
         await app.StartAsync();

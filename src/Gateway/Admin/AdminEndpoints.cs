@@ -9,14 +9,45 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Admin;
 
-/// <summary>The admin API: the effective config (secrets redacted) and forced reloads. Admin keys only.</summary>
+/// <summary>The admin API: the effective config (secrets redacted), forced reloads and the targets' health. Admin keys only.</summary>
 internal static class AdminEndpoints
 {
     public static IEndpointRouteBuilder MapAdminEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/admin/config", GetConfigAsync);
         app.MapPost("/admin/reload", ReloadAsync);
+        app.MapGet("/admin/targets", GetTargetsAsync);
         return app;
+    }
+
+    /// <summary>Every target of the current config: its circuit, and its last 100 calls' error rate and latency on this replica.</summary>
+    private static async Task GetTargetsAsync(HttpContext context)
+    {
+        var store = context.RequestServices.GetRequiredService<ConfigStore>();
+        if (await RejectNonAdminAsync(context, store.Current, "GET /admin/targets"))
+        {
+            return;
+        }
+
+        var targets = store.Current.Routes.Endpoints.Values
+            .SelectMany(e => e.Targets.Concat(e.Fallbacks).Concat(e.ContextLengthFallbacks).Concat(e.ContentPolicyFallbacks).Select(t => (Endpoint: e.Name, Target: t)))
+            .GroupBy(x => x.Target.Circuit)
+            .Select(g =>
+            {
+                var circuit = g.Key;
+                var (calls, errorRate, p50, p95) = circuit.Recent();
+                return new
+                {
+                    provider = circuit.Provider,
+                    model = circuit.Model,
+                    endpoints = g.Select(x => x.Endpoint).Distinct().Order(StringComparer.Ordinal).ToArray(),
+                    circuit = circuit.State,
+                    recent = new { calls, error_rate = Math.Round(errorRate, 4), latency_ms = new { p50 = Math.Round(p50, 1), p95 = Math.Round(p95, 1) } },
+                };
+            })
+            .OrderBy(t => t.provider, StringComparer.Ordinal).ThenBy(t => t.model, StringComparer.Ordinal)
+            .ToArray();
+        await WriteJsonAsync(context, StatusCodes.Status200OK, new { targets });
     }
 
     private static async Task GetConfigAsync(HttpContext context)

@@ -35,10 +35,11 @@ public sealed partial class FakeOpenAiServer : IAsyncDisposable
     /// <summary>Tool calls the next chat answer makes, when its request offers tools: (name, arguments as JSON text).</summary>
     public ConcurrentQueue<(string Name, string ArgumentsJson)> ToolCalls { get; } = new();
 
-    public static async Task<FakeOpenAiServer> StartAsync(string apiKey = DefaultApiKey)
+    /// <param name="port">A fixed port, to bring a stopped fake back where the gateway expects it; 0 picks a free one.</param>
+    public static async Task<FakeOpenAiServer> StartAsync(string apiKey = DefaultApiKey, int port = 0)
     {
         var server = new FakeOpenAiServer(apiKey);
-        var (app, root) = await FakeServerHost.StartAsync(server.Map);
+        var (app, root) = await FakeServerHost.StartAsync(server.Map, port);
         server._app = app;
         server.BaseUrl = new Uri(root, "/v1");
         return server;
