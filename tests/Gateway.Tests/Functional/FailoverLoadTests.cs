@@ -44,12 +44,12 @@ public sealed class FailoverLoadTests
         {
             while (!stop.IsCancellationRequested)
             {
-                var current = Volatile.Read(ref phase);
                 try
                 {
                     using var response = await gateway.Client.SendAsync(Http.Post("/v1/chat/completions", Http.Chat("chat")), stop.Token);
                     await response.Content.ReadAsStringAsync(stop.Token);
-                    results.Enqueue((current, response.StatusCode, response.Headers.TryGetValues("x-gateway-provider", out var p) ? p.Single() : null));
+                    // The phase at completion: an answer done in phase 1 was done before the primary went away.
+                    results.Enqueue((Volatile.Read(ref phase), response.StatusCode, response.Headers.TryGetValues("x-gateway-provider", out var p) ? p.Single() : null));
                 }
                 catch (OperationCanceledException) when (stop.IsCancellationRequested)
                 {
@@ -57,7 +57,7 @@ public sealed class FailoverLoadTests
                 }
                 catch (HttpRequestException)
                 {
-                    results.Enqueue((current, 0, null));
+                    results.Enqueue((Volatile.Read(ref phase), 0, null));
                 }
 
                 counted.Release();
@@ -87,11 +87,12 @@ public sealed class FailoverLoadTests
         await Task.WhenAll(workers);
 
         var all = results.ToList();
-        Assert.All(all, r => Assert.Equal(HttpStatusCode.OK, r.Status));
-        Assert.All(all.Where(r => r.Phase == 1), r => Assert.Equal("primary", r.Provider));
-        Assert.Contains(all, r => r.Phase == 2 && r.Provider == "backup");
+        var summary = string.Join(", ", all.GroupBy(r => (r.Phase, r.Status, r.Provider)).Select(g => $"phase {g.Key.Phase} {g.Key.Status} {g.Key.Provider}: {g.Count()}"));
+        Assert.True(all.All(r => r.Status == HttpStatusCode.OK), summary);
+        Assert.True(all.Where(r => r.Phase == 1).All(r => r.Provider == "primary"), summary);
+        Assert.True(all.Any(r => r.Phase == 2 && r.Provider == "backup"), summary);
         // After the restart the circuit closes again: the last answers all come from the primary.
-        Assert.All(all.Where(r => r.Phase == 3).TakeLast(20), r => Assert.Equal("primary", r.Provider));
+        Assert.True(all.Where(r => r.Phase == 3).TakeLast(20).All(r => r.Provider == "primary"), summary);
         Assert.NotEmpty(restarted.Requests);
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Runtime.ExceptionServices;
 using System.Text;
@@ -62,8 +63,12 @@ internal sealed class WatchedBodyStream(Stream inner, UpstreamAttempt attempt, b
 {
     private static readonly byte[] DoneMarker = "[DONE]"u8.ToArray();
     private readonly byte[] _recent = new byte[16];
+    private readonly CancellationTokenSource _quiet = new();
+    private readonly bool _relayedEvents = eventStream && attempt.Relayed;
     private int _recentLength;
-    private CancellationTokenSource? _idle;
+    private CancellationTokenSource? _linked;
+    private ITimer? _watch;
+    private long _readSince;
     private byte[]? _tail;
     private int _tailOffset;
 
@@ -80,16 +85,19 @@ internal sealed class WatchedBodyStream(Stream inner, UpstreamAttempt attempt, b
             return DrainTail(buffer.Span);
         }
 
-        _idle ??= CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        _idle.CancelAfter(attempt.Timeouts.Idle);
+        // One watch timer per body rather than re-arming a timer around every read: a big body is many reads.
+        var idle = attempt.Timeouts.Idle;
+        _linked ??= CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _quiet.Token);
+        _watch ??= TimeProvider.System.CreateTimer(static state => ((WatchedBodyStream)state!).Check(), this, WatchPeriod(idle), WatchPeriod(idle));
+        Volatile.Write(ref _readSince, Stopwatch.GetTimestamp());
         int read;
         try
         {
-            read = await inner.ReadAsync(buffer, _idle.Token);
+            read = await inner.ReadAsync(buffer, _linked.Token);
         }
-        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException ex) when (_quiet.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            return Break(buffer.Span, new UpstreamTimeoutException("data", attempt.Timeouts.Idle, ex));
+            return Break(buffer.Span, new UpstreamTimeoutException("data", idle, ex));
         }
         catch (Exception ex) when (ex is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
         {
@@ -97,19 +105,35 @@ internal sealed class WatchedBodyStream(Stream inner, UpstreamAttempt attempt, b
         }
         finally
         {
-            _idle.CancelAfter(Timeout.Infinite); // a client slow to take the data is not an idle provider
+            Volatile.Write(ref _readSince, 0); // a client slow to take the data is not an idle provider
         }
 
         if (read == 0 && buffer.Length > 0)
         {
             // (A zero-length read is YARP waiting for data before it rents a buffer, not the end.)
-            return eventStream && attempt.Relayed && !EndsWithDone()
+            return _relayedEvents && !EndsWithDone()
                 ? Break(buffer.Span, new IOException("the provider ended the stream early, without its end marker"))
                 : 0;
         }
 
-        Remember(buffer.Span[..read]);
+        if (_relayedEvents)
+        {
+            Remember(buffer.Span[..read]);
+        }
+
         return read;
+    }
+
+    /// <summary>Checks a few times per idle period whether the pending read has waited too long.</summary>
+    private static TimeSpan WatchPeriod(TimeSpan idle) => TimeSpan.FromTicks(Math.Clamp(idle.Ticks / 4, TimeSpan.TicksPerMillisecond * 10, TimeSpan.TicksPerSecond));
+
+    private void Check()
+    {
+        var since = Volatile.Read(ref _readSince);
+        if (since != 0 && Stopwatch.GetElapsedTime(since) >= attempt.Timeouts.Idle)
+        {
+            _quiet.Cancel();
+        }
     }
 
     public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
@@ -172,7 +196,9 @@ internal sealed class WatchedBodyStream(Stream inner, UpstreamAttempt attempt, b
     {
         if (disposing)
         {
-            _idle?.Dispose();
+            _watch?.Dispose();
+            _linked?.Dispose();
+            _quiet.Dispose();
             inner.Dispose();
         }
 
