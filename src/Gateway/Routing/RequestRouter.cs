@@ -85,8 +85,10 @@ internal sealed partial class RequestRouter(TimeProvider time, Random random, IL
     private async Task<AttemptResult> TryTargetAsync(HttpContext context, CallerIdentity caller, RoutedEndpoint endpoint, RouteTarget target,
         RequestBody body, ParsedRequest parsed, AttemptLog log, long requestStarted)
     {
+        // Only retry delays wait on the deadline's token (each attempt bounds its own first-byte wait by it), so
+        // an endpoint without retries needs no timer for it.
         var remaining = endpoint.Config.Deadline - time.GetElapsedTime(requestStarted);
-        using var deadline = new CancellationTokenSource(remaining, time);
+        using var deadline = endpoint.Retries ? new CancellationTokenSource(remaining, time) : null;
         AttemptResult? last = null;
         try
         {
@@ -94,7 +96,7 @@ internal sealed partial class RequestRouter(TimeProvider time, Random random, IL
                 async _ => last = await target.Circuit.Pipeline.ExecuteAsync(
                     async _ => await AttemptAsync(context, caller, endpoint, target, body, parsed, log, requestStarted),
                     CancellationToken.None),
-                deadline.Token);
+                deadline?.Token ?? CancellationToken.None);
         }
         catch (BrokenCircuitException)
         {
@@ -102,7 +104,7 @@ internal sealed partial class RequestRouter(TimeProvider time, Random random, IL
             Log.CircuitOpenSkipped(logger, target.ProviderName, target.Model, endpoint.Name);
             return last ?? new AttemptResult(AttemptStatus.Failed);
         }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
+        catch (OperationCanceledException) when (deadline?.IsCancellationRequested == true && !context.RequestAborted.IsCancellationRequested)
         {
             // The deadline ran out while waiting to retry: what the last attempt said stands.
             return last ?? new AttemptResult(AttemptStatus.Failed);

@@ -55,6 +55,8 @@ internal sealed class RoutedEndpoint
     /// <summary>Retries of one target (jittered exponential backoff, Retry-After honoured up to a cap); empty when attempts is 1.</summary>
     public ResiliencePipeline<AttemptResult> Retry { get; }
 
+    public bool Retries => Config.Retry is { Attempts: > 1 };
+
     /// <summary>Picks a target by weight; <paramref name="sample"/> is uniform in [0, 1).</summary>
     public RouteTarget PickTarget(double sample)
     {
