@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Gateway.Api;
 using Gateway.Auth;
 using Gateway.Errors;
