@@ -6,6 +6,7 @@ using Gateway.Providers.Upstream;
 using Gateway.Routing.Resilience;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Polly;
 using Polly.CircuitBreaker;
 
 namespace Gateway.Routing;
@@ -88,26 +89,44 @@ internal sealed partial class RequestRouter(TimeProvider time, Random random, IL
         // an endpoint without retries needs no timer for it.
         var remaining = endpoint.Config.Deadline - time.GetElapsedTime(requestStarted);
         using var deadline = endpoint.Retries ? new CancellationTokenSource(remaining, time) : null;
-        AttemptResult? last = null;
+        // The pipelines run with state passed in, not closures: this runs for every request.
+        var run = new TargetRun(this, context, caller, endpoint, target, body, parsed, log, requestStarted);
+        var resilience = ResilienceContextPool.Shared.Get(deadline?.Token ?? CancellationToken.None);
         try
         {
             return await endpoint.Retry.ExecuteAsync(
-                async _ => last = await target.Circuit.Pipeline.ExecuteAsync(
-                    async _ => await AttemptAsync(context, caller, endpoint, target, body, parsed, log, requestStarted),
-                    CancellationToken.None),
-                deadline?.Token ?? CancellationToken.None);
+                static (resilience, run) => run.Target.Circuit.Pipeline.ExecuteAsync(static (_, run) => run.AttemptAsync(), resilience, run),
+                resilience,
+                run);
         }
         catch (BrokenCircuitException)
         {
             log.Add(new AttemptRecord(target.ProviderName, target.Model, "skipped", null, null, TimeSpan.Zero));
             Log.CircuitOpenSkipped(logger, target.ProviderName, target.Model, endpoint.Name);
-            return last ?? new AttemptResult(AttemptStatus.Failed);
+            return run.Last ?? new AttemptResult(AttemptStatus.Failed);
         }
         catch (OperationCanceledException) when (deadline?.IsCancellationRequested == true && !context.RequestAborted.IsCancellationRequested)
         {
             // The deadline ran out while waiting to retry: what the last attempt said stands.
-            return last ?? new AttemptResult(AttemptStatus.Failed);
+            return run.Last ?? new AttemptResult(AttemptStatus.Failed);
         }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(resilience);
+        }
+    }
+
+    /// <summary>Everything one target's attempts need, handed to the pipelines as their state.</summary>
+    private sealed class TargetRun(RequestRouter router, HttpContext context, CallerIdentity caller, RoutedEndpoint endpoint, RouteTarget target,
+        RequestBody body, ParsedRequest parsed, AttemptLog log, long requestStarted)
+    {
+        public RouteTarget Target => target;
+
+        /// <summary>The latest attempt's result: what stands when a retry is cut short.</summary>
+        public AttemptResult? Last { get; private set; }
+
+        public async ValueTask<AttemptResult> AttemptAsync() =>
+            Last = await router.AttemptAsync(context, caller, endpoint, target, body, parsed, log, requestStarted);
     }
 
     private async Task<AttemptResult> AttemptAsync(HttpContext context, CallerIdentity caller, RoutedEndpoint endpoint, RouteTarget target,
