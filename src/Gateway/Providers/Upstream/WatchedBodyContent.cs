@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Runtime.ExceptionServices;
@@ -22,10 +23,12 @@ internal sealed class WatchedBodyContent : HttpContent
         }
     }
 
+    private WatchedBodyStream? _stream;
+
     private bool IsEventStream => Headers.ContentType?.MediaType == "text/event-stream";
 
     protected override async Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken) =>
-        new WatchedBodyStream(await _inner.ReadAsStreamAsync(cancellationToken), _attempt, IsEventStream);
+        _stream = new WatchedBodyStream(await _inner.ReadAsStreamAsync(cancellationToken), _attempt, IsEventStream);
 
     protected override Task<Stream> CreateContentReadStreamAsync() => CreateContentReadStreamAsync(CancellationToken.None);
 
@@ -47,10 +50,34 @@ internal sealed class WatchedBodyContent : HttpContent
     {
         if (disposing)
         {
+            _stream?.Dispose(); // stops watching it, whoever forgot to
             _inner.Dispose();
         }
 
         base.Dispose(disposing);
+    }
+}
+
+/// <summary>
+/// One heartbeat for every open upstream body: a timer per body (or re-armed per read) cost the time-to-first-token
+/// tail dearly under load. Each tick asks every watched body whether its pending read has waited past its idle limit.
+/// </summary>
+internal static class BodyWatch
+{
+    private static readonly TimeSpan Period = TimeSpan.FromMilliseconds(100);
+    private static readonly ConcurrentDictionary<WatchedBodyStream, byte> Open = new();
+    private static readonly ITimer Heartbeat = TimeProvider.System.CreateTimer(static _ => Tick(), null, Period, Period);
+
+    public static void Watch(WatchedBodyStream body) => Open.TryAdd(body, 0);
+
+    public static void Unwatch(WatchedBodyStream body) => Open.TryRemove(body, out _);
+
+    private static void Tick()
+    {
+        foreach (var (body, _) in Open)
+        {
+            body.Check();
+        }
     }
 }
 
@@ -63,11 +90,10 @@ internal sealed class WatchedBodyStream(Stream inner, UpstreamAttempt attempt, b
 {
     private static readonly byte[] DoneMarker = "[DONE]"u8.ToArray();
     private readonly byte[] _recent = new byte[16];
-    private readonly CancellationTokenSource _quiet = new();
     private readonly bool _relayedEvents = eventStream && attempt.Relayed;
     private int _recentLength;
-    private CancellationTokenSource? _linked;
-    private ITimer? _watch;
+    private bool _watched;
+    private volatile bool _idleTimedOut;
     private long _readSince;
     private byte[]? _tail;
     private int _tailOffset;
@@ -85,19 +111,21 @@ internal sealed class WatchedBodyStream(Stream inner, UpstreamAttempt attempt, b
             return DrainTail(buffer.Span);
         }
 
-        // One watch timer per body rather than re-arming a timer around every read: a big body is many reads.
-        var idle = attempt.Timeouts.Idle;
-        _linked ??= CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _quiet.Token);
-        _watch ??= TimeProvider.System.CreateTimer(static state => ((WatchedBodyStream)state!).Check(), this, WatchPeriod(idle), WatchPeriod(idle));
+        if (!_watched)
+        {
+            _watched = true;
+            BodyWatch.Watch(this);
+        }
+
         Volatile.Write(ref _readSince, Stopwatch.GetTimestamp());
         int read;
         try
         {
-            read = await inner.ReadAsync(buffer, _linked.Token);
+            read = await inner.ReadAsync(buffer, cancellationToken);
         }
-        catch (OperationCanceledException ex) when (_quiet.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (_idleTimedOut && !cancellationToken.IsCancellationRequested)
         {
-            return Break(buffer.Span, new UpstreamTimeoutException("data", idle, ex));
+            return Break(buffer.Span, new UpstreamTimeoutException("data", attempt.Timeouts.Idle, ex));
         }
         catch (Exception ex) when (ex is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
         {
@@ -111,6 +139,7 @@ internal sealed class WatchedBodyStream(Stream inner, UpstreamAttempt attempt, b
         if (read == 0 && buffer.Length > 0)
         {
             // (A zero-length read is YARP waiting for data before it rents a buffer, not the end.)
+            BodyWatch.Unwatch(this);
             return _relayedEvents && !EndsWithDone()
                 ? Break(buffer.Span, new IOException("the provider ended the stream early, without its end marker"))
                 : 0;
@@ -124,15 +153,15 @@ internal sealed class WatchedBodyStream(Stream inner, UpstreamAttempt attempt, b
         return read;
     }
 
-    /// <summary>Checks a few times per idle period whether the pending read has waited too long.</summary>
-    private static TimeSpan WatchPeriod(TimeSpan idle) => TimeSpan.FromTicks(Math.Clamp(idle.Ticks / 4, TimeSpan.TicksPerMillisecond * 10, TimeSpan.TicksPerSecond));
-
-    private void Check()
+    /// <summary>From the heartbeat: a read pending past the idle limit is ended by closing the provider's stream under it.</summary>
+    internal void Check()
     {
         var since = Volatile.Read(ref _readSince);
         if (since != 0 && Stopwatch.GetElapsedTime(since) >= attempt.Timeouts.Idle)
         {
-            _quiet.Cancel();
+            _idleTimedOut = true;
+            BodyWatch.Unwatch(this);
+            inner.Dispose();
         }
     }
 
@@ -140,6 +169,7 @@ internal sealed class WatchedBodyStream(Stream inner, UpstreamAttempt attempt, b
 
     private int Break(Span<byte> buffer, Exception exception)
     {
+        BodyWatch.Unwatch(this);
         if (!eventStream || !attempt.Relayed)
         {
             ExceptionDispatchInfo.Throw(exception);
@@ -196,9 +226,7 @@ internal sealed class WatchedBodyStream(Stream inner, UpstreamAttempt attempt, b
     {
         if (disposing)
         {
-            _watch?.Dispose();
-            _linked?.Dispose();
-            _quiet.Dispose();
+            BodyWatch.Unwatch(this);
             inner.Dispose();
         }
 
