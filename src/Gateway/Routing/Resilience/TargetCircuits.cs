@@ -33,8 +33,6 @@ internal sealed class TargetCircuits(TimeProvider time)
             }
         }
     }
-
-    public IEnumerable<TargetCircuit> All => _circuits.Values;
 }
 
 /// <summary>A target's circuit and its recent calls.</summary>
