@@ -48,7 +48,7 @@ internal static class OpenAiRequestReader
 
         string? model = null;
         int modelStart = 0, modelLength = 0;
-        bool stream = false, includeUsage = false, hasPayload = false;
+        bool stream = false, includeUsage = false, hasStreamOptions = false, hasPayload = false;
         var payloadField = PayloadField(kind);
 
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -84,6 +84,7 @@ internal static class OpenAiRequestReader
             else if (reader.ValueTextEquals("stream_options"u8))
             {
                 reader.Read();
+                hasStreamOptions = true;
                 includeUsage = ReadIncludeUsage(ref reader);
             }
             else if (reader.ValueTextEquals(payloadField))
@@ -114,7 +115,7 @@ internal static class OpenAiRequestReader
             return GatewayErrors.MissingField(PayloadName(kind));
         }
 
-        parsed = new ParsedRequest(model, modelStart, modelLength, stream, includeUsage);
+        parsed = new ParsedRequest(model, modelStart, modelLength, stream, includeUsage, hasStreamOptions);
         return null;
     }
 

@@ -17,8 +17,10 @@ internal static class ErrorResponseWriter
             return Task.CompletedTask;
         }
 
+        context.Features.Get<Tracking.RequestTrace>()?.Error = error;
         // The router's x-gateway-* headers say who answered; they outlive the reset.
-        var gatewayHeaders = response.Headers.Where(h => h.Key.StartsWith(GatewayHeaderPrefix, StringComparison.OrdinalIgnoreCase)).ToList();
+        var gatewayHeaders = response.Headers.Where(h => h.Key.StartsWith(GatewayHeaderPrefix, StringComparison.OrdinalIgnoreCase)
+            || h.Key.Equals(Tracking.RequestTrace.RequestIdHeader, StringComparison.OrdinalIgnoreCase)).ToList();
         response.Clear();
         foreach (var (name, value) in gatewayHeaders)
         {

@@ -25,6 +25,28 @@ internal static class GatewayErrors
     public static GatewayError AdminOnly(string what) => new(StatusCodes.Status403Forbidden, Permission, "admin_key_required", null,
         $"{what} needs a gateway key with role admin.");
 
+    public static GatewayError FinanceOnly(string what) => new(StatusCodes.Status403Forbidden, Permission, "finance_key_required", null,
+        $"{what} needs a gateway key with role finance or admin.");
+
+    public static GatewayError InvalidQuery(string parameter, string problem) => new(StatusCodes.Status400BadRequest, InvalidRequest, "invalid_query_parameter", parameter,
+        $"Query parameter '{parameter}': {problem}.");
+
+    public static GatewayError OwnDataOnly(string user) => new(StatusCodes.Status403Forbidden, Permission, "finance_key_required", "user",
+        $"Your gateway key sees only its own user's traces and usage ('{user}'); other users' need a key with role finance or admin.");
+
+    public static GatewayError TraceNotFound(string id) => new(StatusCodes.Status404NotFound, InvalidRequest, "trace_not_found", "id",
+        $"No trace '{id}' that your key may read. Trace ids are the x-request-id header of a response.");
+
+    public static GatewayError TrackingDisabled() => new(StatusCodes.Status404NotFound, InvalidRequest, "tracking_disabled", null,
+        "Tracking is off (tracking.enabled: false): there are no traces or usage to read.");
+
+    /// <summary>For traces only: the caller hung up before its answer was complete (nginx's 499).</summary>
+    public static GatewayError ClientDisconnected() => new(StatusCodes.Status499ClientClosedRequest, "client_error", "client_disconnected", null,
+        "The caller closed the connection before the answer was complete.");
+
+    public static GatewayError TrackingStoreUnavailable(string kind, string reason) => new(StatusCodes.Status503ServiceUnavailable, "server_error", "tracking_store_unavailable", null,
+        $"The {kind} tracking store did not answer ({reason}); traces are kept in the journal meanwhile. Try again shortly.");
+
     public static GatewayError EndpointNotFound(string model, IEnumerable<string> available) => new(StatusCodes.Status404NotFound, InvalidRequest, "model_not_found", "model",
         $"The model '{model}' does not exist or you do not have access to it. Endpoints available to you: {JoinOrNone(available)}.");
 

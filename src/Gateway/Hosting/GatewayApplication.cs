@@ -1,4 +1,5 @@
 using Gateway.Configuration;
+using Gateway.Tracking;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -34,6 +35,11 @@ internal static partial class GatewayApplication
             kestrel.AddServerHeader = false;
         });
         builder.Services.AddGateway(initialConfig);
+        if (config.Tracking.Otlp is { } otlp)
+        {
+            builder.Services.AddGatewayOtlpExport(otlp);
+        }
+
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();

@@ -21,6 +21,8 @@ internal static class GatewayCli
         validate.SetAction(parse => Validate(parse.GetValue(pathArgument)!, output));
         root.Subcommands.Add(validate);
 
+        root.Subcommands.Add(UsageCommand(configOption, output, error));
+
         var schema = new Command("schema", "Print the JSON Schema of gateway.yaml (for editors and config/gateway.schema.json).");
         schema.SetAction(_ =>
         {
@@ -30,6 +32,23 @@ internal static class GatewayCli
         root.Subcommands.Add(schema);
 
         return root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+    }
+
+    /// <summary>gateway usage --from 2026-11-01 --to 2026-12-01 --by group --format table|csv|json: the usage API's report, read from the store.</summary>
+    private static Command UsageCommand(Option<string?> configOption, TextWriter output, TextWriter error)
+    {
+        var from = new Option<string?>("--from") { Description = "Start: a date (2026-11-01, UTC) or date and time; default: the start of this month" };
+        var to = new Option<string?>("--to") { Description = "End (exclusive): a date or date and time; default: now" };
+        var by = new Option<string?>("--by") { Description = "Group by, comma-separated: user, group, key, endpoint, provider, model, day, hour" };
+        var interval = new Option<string?>("--interval") { Description = "Add a day or hour column" };
+        var user = new Option<string?>("--user") { Description = "Only this user's usage" };
+        var format = new Option<string>("--format") { Description = "table, csv or json", DefaultValueFactory = _ => "table" };
+        format.AcceptOnlyFromAmong("table", "csv", "json");
+        var command = new Command("usage", "Print usage and cost from the tracking store named in gateway.yaml.") { configOption, from, to, by, interval, user, format };
+        command.SetAction((parse, cancellationToken) => Usage.UsageCli.RunAsync(
+            new Usage.UsageCli.Arguments(parse.GetValue(configOption), parse.GetValue(from), parse.GetValue(to), parse.GetValue(by), parse.GetValue(interval), parse.GetValue(user), parse.GetValue(format)!),
+            output, error, cancellationToken));
+        return command;
     }
 
     private static int Validate(string path, TextWriter output)

@@ -22,6 +22,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddGatewayConfiguration(initialConfig);
         services.AddGatewayProviders();
         services.AddGatewayApi();
+        services.AddGatewayTracking();
         return services;
     }
 
@@ -46,6 +47,22 @@ internal static class GatewayServiceCollectionExtensions
         services.AddSingleton<IProviderFactory, BedrockProviderFactory>();
         services.AddSingleton<IProviderFactory, MockProviderFactory>();
         services.TryAddSingleton<ProviderRegistry>();
+    }
+
+    private static void AddGatewayTracking(this IServiceCollection services)
+    {
+        services.TryAddSingleton<Tracking.GatewayTracing>();
+        // Where traces are kept is a start-up setting: the first config's tracking.store.
+        services.TryAddSingleton(sp =>
+        {
+            var snapshot = sp.GetRequiredService<ConfigStore>().Current;
+            return Tracking.TrackingStores.Open(snapshot.Config.Tracking, snapshot.Source);
+        });
+        services.TryAddSingleton<Tracking.TraceWriter>();
+        // The writer drains its queue after the server has finished its requests (IHostedLifecycleService.StoppedAsync).
+        services.AddHostedService(sp => sp.GetRequiredService<Tracking.TraceWriter>());
+        services.TryAddSingleton<Tracking.TracePurger>();
+        services.AddHostedService(sp => sp.GetRequiredService<Tracking.TracePurger>());
     }
 
     private static void AddGatewayApi(this IServiceCollection services)

@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using Gateway.Api;
 using Gateway.Auth;
 using Gateway.Errors;
 using Gateway.Providers;
 using Gateway.Providers.Upstream;
 using Gateway.Routing.Resilience;
+using Gateway.Tracking;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Polly;
@@ -18,7 +20,7 @@ namespace Gateway.Routing;
 /// up when the conditions say so or the deadline passes, and then answers with the most informative error and
 /// the list of attempts. Once an answer has started it is never replayed to another model.
 /// </summary>
-internal sealed partial class RequestRouter(TimeProvider time, Random random, ILogger<RequestRouter> logger)
+internal sealed partial class RequestRouter(TimeProvider time, Random random, GatewayTracing tracing, ILogger<RequestRouter> logger)
 {
     public const string ProviderHeader = "x-gateway-provider";
     public const string ModelHeader = "x-gateway-model";
@@ -145,6 +147,8 @@ internal sealed partial class RequestRouter(TimeProvider time, Random random, IL
         headers[ModelHeader] = target.Model;
         headers[AttemptsHeader] = (log.Calls + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var attempt = new UpstreamAttempt(target.ProviderName, target.Model, timeouts);
+        var trace = context.Features.Get<RequestTrace>();
+        using var span = StartAttemptSpan(endpoint, target, log.Calls + 1);
         var started = time.GetTimestamp();
         var result = await target.Provider.SendAsync(new ProviderCall(context, caller, endpoint, target, body, parsed, attempt));
         var latency = time.GetElapsedTime(started);
@@ -156,7 +160,22 @@ internal sealed partial class RequestRouter(TimeProvider time, Random random, IL
             AttemptStatus.CallerGone => "caller_gone",
             _ => "failed",
         };
-        log.Add(new AttemptRecord(target.ProviderName, target.Model, outcome, result.Error?.Status ?? (result.Status == AttemptStatus.Served ? context.Response.StatusCode : null), result.Error?.Code, latency));
+        var status = result.Error?.Status ?? (result.Status == AttemptStatus.Served ? context.Response.StatusCode : null);
+        log.Add(new AttemptRecord(target.ProviderName, target.Model, outcome, status, result.Error?.Code, latency));
+        if (trace is not null)
+        {
+            trace.Target = (target.ProviderName, target.ProviderType, target.Model);
+            trace.Attempts = log.Calls;
+            if (result.Status == AttemptStatus.BrokeAfterStart)
+            {
+                trace.Error = result.Error;
+            }
+        }
+
+        if (span is not null)
+        {
+            EndAttemptSpan(span, trace, outcome, status, result.Error, started);
+        }
         if (result.Status is not (AttemptStatus.Refused or AttemptStatus.CallerGone))
         {
             target.Circuit.Record(latency, TargetCircuit.IsTargetFailure(result));
@@ -169,6 +188,64 @@ internal sealed partial class RequestRouter(TimeProvider time, Random random, IL
 
         return result;
     }
+
+    /// <summary>A provider call as an OpenTelemetry GenAI client span: "{operation} {model}".</summary>
+    private Activity? StartAttemptSpan(RoutedEndpoint endpoint, RouteTarget target, int attempt)
+    {
+        var operation = endpoint.Kind switch { EndpointKind.Chat => "chat", EndpointKind.Completions => "text_completion", _ => "embeddings" };
+        var span = tracing.StartSpan(operation + " " + target.Model, ActivityKind.Client);
+        if (span is null)
+        {
+            return null;
+        }
+
+        var system = GenAiSystem(target.ProviderType);
+        span.SetTag("gen_ai.operation.name", operation);
+        span.SetTag("gen_ai.system", system);
+        span.SetTag("gen_ai.provider.name", system);
+        span.SetTag("gen_ai.request.model", target.Model);
+        span.SetTag("gateway.provider", target.ProviderName);
+        span.SetTag("gateway.attempt", attempt);
+        return span;
+    }
+
+    private void EndAttemptSpan(Activity span, RequestTrace? trace, string outcome, int? status, GatewayError? error, long started)
+    {
+        span.SetTag("gateway.outcome", outcome);
+        if (status is { } code)
+        {
+            span.SetTag("http.response.status_code", code);
+        }
+
+        if (trace?.Meter is { } meter && outcome is "served" or "broken")
+        {
+            if (meter.Model is { } answered)
+            {
+                span.SetTag("gen_ai.response.model", answered);
+            }
+
+            if (meter.FirstByteTimestamp is { } first && first >= started)
+            {
+                span.SetTag("gateway.time_to_first_token_ms", time.GetElapsedTime(started, first).TotalMilliseconds);
+            }
+        }
+
+        if (error is not null)
+        {
+            span.SetStatus(ActivityStatusCode.Error, error.Code);
+            span.SetTag("error.type", error.Code ?? error.Status.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+
+    /// <summary>gen_ai.system values from the OpenTelemetry GenAI conventions for each provider type.</summary>
+    private static string GenAiSystem(string providerType) => providerType switch
+    {
+        "azure_openai" => "azure.ai.openai",
+        "gemini" => "gcp.gemini",
+        "bedrock" => "aws.bedrock",
+        "anthropic" or "openai" or "mock" => providerType,
+        _ => providerType, // OpenAI-compatible servers (ollama, vllm, …) by their own name
+    };
 
     /// <summary>
     /// Every target failed (or was skipped): the most informative of their errors, with the attempts listed.

@@ -16,7 +16,7 @@ internal sealed class RouteTable
     {
         var providers = config.Providers.ToDictionary(p => p.Key, p => registry.Create(p.Key, p.Value), StringComparer.Ordinal);
         RouteTarget[] Resolve(IReadOnlyList<TargetConfig> targets) => targets
-            .Select(t => new RouteTarget(t.Provider, providers[t.Provider], t.Model, t.Weight, t.Timeouts, circuits.For(t.Provider, t.Model, config.Providers[t.Provider].CircuitBreaker)))
+            .Select(t => new RouteTarget(t.Provider, config.Providers[t.Provider].Type, providers[t.Provider], t.Model, t.Weight, t.Timeouts, circuits.For(t.Provider, t.Model, config.Providers[t.Provider].CircuitBreaker)))
             .ToArray();
         var endpoints = config.Endpoints.ToFrozenDictionary(
             e => e.Key,

@@ -7,18 +7,23 @@ namespace Gateway.Routing;
 /// <summary>One provider model an endpoint can send to, resolved against the providers of one config revision.</summary>
 internal sealed class RouteTarget
 {
-    public RouteTarget(string providerName, IProvider provider, string model, double weight, Configuration.Model.TimeoutsConfig? timeouts, Resilience.TargetCircuit circuit)
+    public RouteTarget(string providerName, string providerType, IProvider provider, string model, double weight, Configuration.Model.TimeoutsConfig? timeouts, Resilience.TargetCircuit circuit)
     {
         ProviderName = providerName;
+        ProviderType = providerType;
         Provider = provider;
         Model = model;
         Weight = weight;
         Timeouts = timeouts;
         Circuit = circuit;
         ModelToken = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(model));
+        ModelTokenAskingUsage = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(model) + ",\"stream_options\":{\"include_usage\":true}");
     }
 
     public string ProviderName { get; }
+
+    /// <summary>The provider's type (openai, anthropic, …): gen_ai.system in traces.</summary>
+    public string ProviderType { get; }
 
     public IProvider Provider { get; }
 
@@ -34,4 +39,10 @@ internal sealed class RouteTarget
 
     /// <summary>The model as a JSON string token, quotes included, ready to splice into a body.</summary>
     public ReadOnlyMemory<byte> ModelToken { get; }
+
+    /// <summary>
+    /// The model token followed by stream_options asking for usage, for a stream whose caller sent no
+    /// stream_options: spliced in place of the model, so the body is still forwarded without a copy.
+    /// </summary>
+    public ReadOnlyMemory<byte> ModelTokenAskingUsage { get; }
 }

@@ -307,13 +307,13 @@ public sealed partial class FakeOpenAiServer
         return true;
     }
 
-    private static JsonObject Usage(int prompt, int completion) => new()
+    private JsonObject Usage(int prompt, int completion) => new()
     {
         ["prompt_tokens"] = prompt,
         ["completion_tokens"] = completion,
         ["total_tokens"] = prompt + completion,
-        ["prompt_tokens_details"] = new JsonObject { ["cached_tokens"] = 0, ["audio_tokens"] = 0 },
-        ["completion_tokens_details"] = new JsonObject { ["reasoning_tokens"] = 0, ["audio_tokens"] = 0, ["accepted_prediction_tokens"] = 0, ["rejected_prediction_tokens"] = 0 },
+        ["prompt_tokens_details"] = new JsonObject { ["cached_tokens"] = Math.Min(CachedTokens, prompt), ["audio_tokens"] = 0 },
+        ["completion_tokens_details"] = new JsonObject { ["reasoning_tokens"] = Math.Min(ReasoningTokens, completion), ["audio_tokens"] = 0, ["accepted_prediction_tokens"] = 0, ["rejected_prediction_tokens"] = 0 },
     };
 
     private static int Tokens(string text) => Math.Max(1, (Encoding.UTF8.GetByteCount(text) + 3) / 4);

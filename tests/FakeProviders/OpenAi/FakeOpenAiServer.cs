@@ -35,6 +35,12 @@ public sealed partial class FakeOpenAiServer : IAsyncDisposable
     /// <summary>Tool calls the next chat answer makes, when its request offers tools: (name, arguments as JSON text).</summary>
     public ConcurrentQueue<(string Name, string ArgumentsJson)> ToolCalls { get; } = new();
 
+    /// <summary>Prompt tokens chat usage reports as served from OpenAI's prompt cache (prompt_tokens_details.cached_tokens).</summary>
+    public int CachedTokens { get; set; }
+
+    /// <summary>Completion tokens chat usage reports as reasoning (completion_tokens_details.reasoning_tokens).</summary>
+    public int ReasoningTokens { get; set; }
+
     /// <param name="port">A fixed port, to bring a stopped fake back where the gateway expects it; 0 picks a free one.</param>
     public static async Task<FakeOpenAiServer> StartAsync(string apiKey = DefaultApiKey, int port = 0)
     {

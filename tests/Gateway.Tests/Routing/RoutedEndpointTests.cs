@@ -17,7 +17,7 @@ public sealed class RoutedEndpointTests
     private static readonly TargetCircuits Circuits = new(TimeProvider.System);
 
     private static RouteTarget Target(string model, double weight = 1, TimeoutsConfig? timeouts = null) =>
-        new("p", new NoProvider(), model, weight, timeouts, Circuits.For("p", model, new CircuitBreakerConfig()));
+        new("p", "mock", new NoProvider(), model, weight, timeouts, Circuits.For("p", model, new CircuitBreakerConfig()));
 
     private static RoutedEndpoint Endpoint(EndpointConfig config, RouteTarget[] targets, RouteTarget[]? fallbacks = null) =>
         new("chat", config, targets, fallbacks ?? [], [], [], TimeProvider.System);

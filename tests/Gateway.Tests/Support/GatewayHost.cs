@@ -39,6 +39,8 @@ internal sealed class GatewayHost : IAsyncDisposable
 
     public ConfigStore Store => _app.Services.GetRequiredService<ConfigStore>();
 
+    public IServiceProvider Services => _app.Services;
+
     public static async Task<GatewayHost> StartAsync(string yaml, Action<IServiceCollection>? configureServices = null)
     {
         var directory = Directory.CreateTempSubdirectory("gateway-test-").FullName;

@@ -52,6 +52,10 @@ internal sealed record EndpointConfig
     [Description("Rate limits for this endpoint.")]
     public IReadOnlyList<LimitConfig> Limits { get; init; } = [];
 
+    [Description("Body capture in this endpoint's traces, overriding tracking.capture: none, preview or full.")]
+    [AllowedValues("none", "preview", "full")]
+    public string? Capture { get; init; }
+
     [Description("Names of guardrails (from the top-level guardrails section) applied to this endpoint.")]
     public IReadOnlyList<string> Guardrails { get; init; } = [];
 }

@@ -60,14 +60,56 @@ internal sealed record RateLimitsConfig
 
 internal sealed record TrackingConfig
 {
-    [Description("sqlite:<path> (default) or postgres://… for many replicas.")]
+    [Description("Write one trace per request. Off leaves no usage or cost records: only for benchmarks and throwaway setups.")]
+    public bool Enabled { get; init; } = true;
+
+    [Description("sqlite:<path> (default; a relative path is relative to gateway.yaml) or postgres://user:password@host:port/database for many replicas. Read at start-up.")]
     [Secret(OnlyUserInfo = true)]
     public string Store { get; init; } = "sqlite:gateway.db";
 
-    [Description("How much of request and response bodies traces keep.")]
+    [Description("How much of request and response bodies traces keep (after PII masking): none, preview (the first preview_chars characters) or full (up to max_capture); endpoints may override it.")]
     [AllowedValues("none", "preview", "full")]
     public string Capture { get; init; } = "preview";
 
-    [Description("OTLP endpoint to export traces to, or null.")]
+    [Description("Characters of each body a preview keeps.")]
+    public int PreviewChars { get; init; } = 1000;
+
+    [Description("The most of each body 'full' capture keeps; the rest is cut and marked.")]
+    public ByteSize MaxCapture { get; init; } = ByteSize.FromMegabytes(1);
+
+    [Description("OTLP/HTTP endpoint (such as http://collector:4318) to export traces to as well, or null. Read at start-up.")]
     public string? Otlp { get; init; }
+
+    [Description("Folder of the local journal that keeps batches the store could not take, replayed in order when it is back; default: next to the SQLite file, or ./tracking-journal beside gateway.yaml. Read at start-up.")]
+    public string? Journal { get; init; }
+
+    [Description("Traces per batch: one transaction each.")]
+    public int BatchSize { get; init; } = 500;
+
+    [Description("The longest a trace waits in memory before its batch is written; also the most a crash can lose (see docs/operations.md).")]
+    public TimeSpan FlushInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    [Description("Traces held in memory waiting for the writer; when full, requests wait for room rather than lose their trace.")]
+    public int QueueCapacity { get; init; } = 50_000;
+
+    [Description("A batch write slower than this goes to the journal instead.")]
+    public TimeSpan WriteTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    [Description("After the store failed, how long batches go straight to the journal before the store is tried again.")]
+    public TimeSpan RetryInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    [Description("How long traces, their captured bodies and the usage rollups are kept.")]
+    public RetentionConfig Retention { get; init; } = new();
+}
+
+internal sealed record RetentionConfig
+{
+    [Description("Age after which traces (with their spans and bodies) are deleted; usage rollups stay.")]
+    public TimeSpan Traces { get; init; } = TimeSpan.FromDays(30);
+
+    [Description("Age after which captured request and response bodies are cleared from traces.")]
+    public TimeSpan Bodies { get; init; } = TimeSpan.FromDays(7);
+
+    [Description("Age after which hourly usage rollups (what usage reports read) are deleted.")]
+    public TimeSpan Usage { get; init; } = TimeSpan.FromDays(400);
 }

@@ -41,6 +41,9 @@ internal sealed record ProviderConfig
     [Secret]
     public IReadOnlyDictionary<string, string> Headers { get; init; } = GatewayConfig.Empty<string>();
 
+    [Description("OpenAI-wire providers: ask for usage in streamed answers (stream_options.include_usage) when the caller did not, and keep that chunk from the caller. Turn off for a server that rejects stream_options; its stream usage is then estimated.")]
+    public bool StreamUsage { get; init; } = true;
+
     [Description("mock only: added delay before the response starts, such as 50ms.")]
     public TimeSpan? Latency { get; init; }
 

@@ -17,6 +17,27 @@ internal sealed class StoreRule : IConfigRule
             context.Error("tracking.store", "must be sqlite:<path> or a postgres://user@host:port/database URL");
         }
 
+        var tracking = config.Tracking;
+        if (tracking.BatchSize is < 1 or > 10_000)
+        {
+            context.Error("tracking.batch_size", "must be between 1 and 10000");
+        }
+
+        if (tracking.QueueCapacity < tracking.BatchSize)
+        {
+            context.Error("tracking.queue_capacity", $"must be at least batch_size ({tracking.BatchSize})");
+        }
+
+        if (tracking.PreviewChars is < 1 or > 1_000_000)
+        {
+            context.Error("tracking.preview_chars", "must be between 1 and 1000000");
+        }
+
+        if (tracking.Retention.Bodies > tracking.Retention.Traces)
+        {
+            context.Error("tracking.retention.bodies", "cannot be longer than retention.traces: bodies live inside traces");
+        }
+
         if (config.Tracking.Otlp is { } otlp && !Urls.IsHttpUrl(otlp, out _))
         {
             context.Error("tracking.otlp", $"'{otlp}' is not an absolute http(s) URL of an OTLP collector");

@@ -61,7 +61,7 @@ internal sealed class AnthropicProvider(
         {
             if (request!.Stream)
             {
-                return await RelayStreamAsync(body, writer, name, request.IncludeUsage, cancellationToken);
+                return await RelayStreamAsync(body, writer, name, request.IncludeUsage || call.Request.UsageForTrace, cancellationToken);
             }
 
             await TranslateMessageAsync(body, writer, cancellationToken);

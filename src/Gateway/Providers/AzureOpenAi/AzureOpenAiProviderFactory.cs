@@ -41,6 +41,6 @@ internal sealed class AzureOpenAiProviderFactory(IHttpForwarder forwarder, Upstr
         string Destination(Routing.RouteTarget target) =>
             deployments.GetOrAdd(target.Model, static (model, prefix) => $"{prefix}/deployments/{Uri.EscapeDataString(model)}", root);
 
-        return new OpenAiProvider(name, Destination, transformer, forwarder, invoker.Invoker, _logger);
+        return new OpenAiProvider(name, Destination, transformer, forwarder, invoker.Invoker, _logger, config.StreamUsage);
     }
 }

@@ -75,7 +75,7 @@ internal sealed class BedrockProvider(
         {
             if (request.Stream)
             {
-                return await ConverseResponseTranslator.RelayStreamAsync(answer, writer, name, request.IncludeUsage, cancellationToken);
+                return await ConverseResponseTranslator.RelayStreamAsync(answer, writer, name, request.IncludeUsage || call.Request.UsageForTrace, cancellationToken);
             }
 
             await ConverseResponseTranslator.TranslateAsync(answer, writer, cancellationToken);

@@ -62,7 +62,7 @@ internal sealed class GeminiProvider(
         {
             if (request.Stream)
             {
-                return await GeminiResponseTranslator.RelayStreamAsync(answer, writer, name, request.IncludeUsage, cancellationToken);
+                return await GeminiResponseTranslator.RelayStreamAsync(answer, writer, name, request.IncludeUsage || call.Request.UsageForTrace, cancellationToken);
             }
 
             await GeminiResponseTranslator.TranslateAsync(answer, writer, cancellationToken);

@@ -31,8 +31,8 @@ internal sealed partial class MockProvider(ProviderConfig config, TimeProvider t
         var model = call.Target.Model;
         var error = call.Endpoint.Kind switch
         {
-            EndpointKind.Chat => await ChatAsync(context, request, model, call.Request.Stream, call.Request.IncludeUsage),
-            EndpointKind.Completions => await CompletionsAsync(context, request, model, call.Request.Stream, call.Request.IncludeUsage),
+            EndpointKind.Chat => await ChatAsync(context, request, model, call.Request.Stream, call.Request.WantsUsage),
+            EndpointKind.Completions => await CompletionsAsync(context, request, model, call.Request.Stream, call.Request.WantsUsage),
             _ => await EmbeddingsAsync(context, request, model),
         };
 

@@ -19,7 +19,8 @@ internal sealed class OpenAiProvider(
     OpenAiRequestTransformer transformer,
     IHttpForwarder forwarder,
     HttpMessageInvoker invoker,
-    ILogger logger) : IProvider
+    ILogger logger,
+    bool streamUsage = true) : IProvider
 {
     public async Task<AttemptResult> SendAsync(ProviderCall call)
     {
@@ -27,7 +28,9 @@ internal sealed class OpenAiProvider(
         var request = context.Request;
         var parsed = call.Request;
         // A fresh view of the buffered body for every attempt: a retry sends it again.
-        var body = new SplicedBodyStream(call.Body.Memory, parsed.ModelTokenStart, parsed.ModelTokenLength, call.Target.ModelToken);
+        // A stream traced without the caller asking for usage asks the provider for it (the meter keeps it from the caller).
+        var model = parsed.UsageForTrace && streamUsage ? call.Target.ModelTokenAskingUsage : call.Target.ModelToken;
+        var body = new SplicedBodyStream(call.Body.Memory, parsed.ModelTokenStart, parsed.ModelTokenLength, model);
         request.Body = body;
         request.ContentLength = body.Length;
         request.Headers.Remove(HeaderNames.TransferEncoding);
@@ -46,22 +49,22 @@ internal sealed class OpenAiProvider(
         }
 
         var exception = context.GetForwarderErrorFeature()?.Exception;
-        var model = call.Target.Model;
+        var targetModel = call.Target.Model;
         if (error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyClient or ForwarderError.ResponseBodyClient or ForwarderError.UpgradeResponseClient)
         {
-            ProviderLog.CallerWentAway(logger, name, model, error);
+            ProviderLog.CallerWentAway(logger, name, targetModel, error);
             return AttemptResult.CallerGone;
         }
 
         var gatewayError = UpstreamFailures.Timeout(exception) is { } timeout
-            ? GatewayErrors.UpstreamTimeout(name, model, timeout.Limit)
+            ? GatewayErrors.UpstreamTimeout(name, targetModel, timeout.Limit)
             : error switch
             {
-                ForwarderError.RequestTimedOut => GatewayErrors.UpstreamTimeout(name, model, ForwarderConfig.ActivityTimeout!.Value),
-                ForwarderError.Request => GatewayErrors.UpstreamUnreachable(name, model, UpstreamFailures.Innermost(exception)),
-                _ => GatewayErrors.UpstreamProtocol(name, model, UpstreamFailures.Innermost(exception)),
+                ForwarderError.RequestTimedOut => GatewayErrors.UpstreamTimeout(name, targetModel, ForwarderConfig.ActivityTimeout!.Value),
+                ForwarderError.Request => GatewayErrors.UpstreamUnreachable(name, targetModel, UpstreamFailures.Innermost(exception)),
+                _ => GatewayErrors.UpstreamProtocol(name, targetModel, UpstreamFailures.Innermost(exception)),
             };
-        ProviderLog.UpstreamFailed(logger, name, model, error, context.Response.HasStarted);
+        ProviderLog.UpstreamFailed(logger, name, targetModel, error, context.Response.HasStarted);
         if (context.Response.HasStarted)
         {
             return AttemptResult.BrokeAfterStart(gatewayError); // YARP has cut the client's connection

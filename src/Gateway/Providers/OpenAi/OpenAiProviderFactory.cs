@@ -19,6 +19,6 @@ internal sealed class OpenAiProviderFactory(IHttpForwarder forwarder, UpstreamIn
         // caller behind a weighted split or a fallback chain can tell which provider refused.
         var normalizeAs = config.Type == OpenAiPresets.OpenAi ? null : config.Type;
         var transformer = new OpenAiRequestTransformer(name, UpstreamCredential.Bearer(config.ApiKey), config.Headers, normalizeErrorsAs: normalizeAs);
-        return new OpenAiProvider(name, _ => baseUrl, transformer, forwarder, invoker.Invoker, _logger);
+        return new OpenAiProvider(name, _ => baseUrl, transformer, forwarder, invoker.Invoker, _logger, config.StreamUsage);
     }
 }

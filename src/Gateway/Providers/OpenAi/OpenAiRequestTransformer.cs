@@ -24,6 +24,7 @@ internal sealed record UpstreamCredential(string Header, string Value, string Se
 
 internal sealed class OpenAiRequestTransformer : HttpTransformer
 {
+    public const string UpstreamRequestIdHeader = "x-upstream-request-id";
     private const int MaxErrorBodyBytes = 64 * 1024;
     private static readonly string[] DroppedRequestHeaders = [.. GatewayKeyAuthenticator.CredentialHeaders, HeaderNames.Cookie, HeaderNames.AcceptEncoding];
 
@@ -87,6 +88,18 @@ internal sealed class OpenAiRequestTransformer : HttpTransformer
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
     {
         var copyBody = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
+        if (httpContext.Features.Get<Tracking.RequestTrace>() is { } trace)
+        {
+            // x-request-id names the gateway's trace; the provider's own id stays at hand for its support desk.
+            var headers = httpContext.Response.Headers;
+            if (headers.TryGetValue(Tracking.RequestTrace.RequestIdHeader, out var upstreamId) && upstreamId != trace.RequestId)
+            {
+                headers[UpstreamRequestIdHeader] = upstreamId;
+            }
+
+            headers[Tracking.RequestTrace.RequestIdHeader] = trace.RequestId;
+        }
+
         if (proxyResponse is null || (int)proxyResponse.StatusCode < 400)
         {
             return copyBody;

@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Gateway.Auth;
+using Gateway.Configuration.Model;
+using Gateway.Errors;
+
+namespace Gateway.Tracking;
+
+/// <summary>
+/// One request's trace while it runs (an HttpContext feature): its root span, who called, which endpoint, the
+/// meter on its response and the spans its stages have finished. <see cref="Build"/> makes the record the
+/// store keeps.
+/// </summary>
+internal sealed class RequestTrace(Activity root, string operation, TimeProvider time, bool recorded)
+{
+    public const string RequestIdHeader = "x-request-id";
+
+    private readonly List<SpanRecord> _spans = new(4);
+    private readonly long _started = time.GetTimestamp();
+    private readonly DateTimeOffset _startedAt = time.GetUtcNow();
+
+    public Activity Root { get; } = root;
+
+    /// <summary>UUIDv7 as 32 hex digits: unique across replicas and sorted by time.</summary>
+    public string RequestId { get; } = Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
+
+    public string Operation { get; } = operation;
+
+    /// <summary>False when only OTLP listens: the spans go out, nothing is stored.</summary>
+    public bool Recorded { get; } = recorded;
+
+    public CallerIdentity? Caller { get; set; }
+
+    public string? Endpoint { get; set; }
+
+    public bool Stream { get; set; }
+
+    public ResponseMeter? Meter { get; set; }
+
+    /// <summary>The error the client got, when the gateway wrote one.</summary>
+    public GatewayError? Error { get; set; }
+
+    /// <summary>The provider and model that answered (or were tried last), and how many calls were made.</summary>
+    public (string Provider, string ProviderType, string Model)? Target { get; set; }
+
+    public int Attempts { get; set; }
+
+    public string? RequestCapture { get; set; }
+
+    public long StartTimestamp => _started;
+
+    public void AddSpan(Activity activity)
+    {
+        var attributes = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var (key, value) in activity.TagObjects)
+        {
+            attributes[key] = value;
+        }
+
+        var span = new SpanRecord(
+            activity.DisplayName,
+            activity.SpanId.ToHexString(),
+            activity.ParentSpanId == default ? null : activity.ParentSpanId.ToHexString(),
+            activity.StartTimeUtc.Ticks / 10 - DateTime.UnixEpoch.Ticks / 10,
+            activity.Duration.TotalMilliseconds,
+            activity.Status switch { ActivityStatusCode.Error => "ERROR", ActivityStatusCode.Ok => "OK", _ => "UNSET" },
+            attributes);
+        lock (_spans)
+        {
+            _spans.Add(span);
+        }
+    }
+
+    /// <summary>The finished request as the store keeps it; estimates and cost are left to the writer.</summary>
+    public TraceRecord Build(int statusCode, TrackingConfig tracking, string capture, ModelPrice? price, ReadOnlyMemory<byte> requestBody)
+    {
+        var meter = Meter;
+        var error = Error;
+        var streamError = meter?.StreamError;
+        var failed = statusCode >= 400 || error is not null || streamError is not null;
+        var usage = meter?.Usage;
+        var captureChars = capture switch { "full" => tracking.MaxCapture.Bytes > int.MaxValue ? int.MaxValue : (int)tracking.MaxCapture.Bytes, "preview" => tracking.PreviewChars, _ => 0 };
+        SpanRecord[] spans;
+        lock (_spans)
+        {
+            spans = [.. _spans];
+        }
+
+        return new TraceRecord
+        {
+            RequestId = RequestId,
+            TraceId = Root.TraceId.ToHexString(),
+            SpanId = Root.SpanId.ToHexString(),
+            ParentSpanId = Root.ParentSpanId == default ? null : Root.ParentSpanId.ToHexString(),
+            StartedAtUs = (_startedAt - DateTimeOffset.UnixEpoch).Ticks / 10,
+            DurationMs = time.GetElapsedTime(_started).TotalMilliseconds,
+            State = failed ? "ERROR" : "OK",
+            StatusCode = statusCode,
+            Operation = Operation,
+            Stream = Stream,
+            Endpoint = Endpoint,
+            User = Caller?.User,
+            Groups = Caller?.Groups ?? [],
+            KeyId = Caller?.KeyId,
+            Provider = Target?.Provider,
+            Model = meter?.Model ?? Target?.Model,
+            Attempts = Attempts,
+            PromptTokens = usage?.PromptTokens ?? 0,
+            CompletionTokens = usage?.CompletionTokens ?? 0,
+            CachedTokens = usage?.CachedTokens ?? 0,
+            ReasoningTokens = usage?.ReasoningTokens ?? 0,
+            TimeToFirstTokenMs = meter?.FirstByteTimestamp is { } first && !failed ? time.GetElapsedTime(_started, first).TotalMilliseconds : null,
+            ErrorCode = error?.Code ?? streamError ?? (failed ? statusCode.ToString(CultureInfo.InvariantCulture) : null),
+            ErrorMessage = error?.Message,
+            RequestBody = captureChars == 0 || requestBody.IsEmpty ? null : Cut(requestBody.Span, captureChars),
+            ResponseBody = captureChars == 0 ? null : meter?.Captured(captureChars),
+            Spans = spans,
+            Price = price,
+            // Usage the provider did not report is counted by the writer's tokenizer, off the request path.
+            // Only an answer that reached the client (whole, or a stream cut short) was billed by the provider.
+            Estimate = usage is null && Target is not null && statusCode < 400 && meter?.FirstByteTimestamp is not null && requestBody.Length > 0
+                ? new PendingEstimate(requestBody.ToArray(), Operation, meter.CompletionText)
+                : null,
+        };
+    }
+
+    private static string Cut(ReadOnlySpan<byte> utf8, int maxChars)
+    {
+        // A char is at least one byte: decoding maxChars*4 bytes at most is always enough.
+        var bytes = utf8.Length > maxChars * 4L ? utf8[..(maxChars * 4)] : utf8;
+        var text = Encoding.UTF8.GetString(bytes);
+        return text.Length > maxChars ? text[..maxChars] : text;
+    }
+}

@@ -1,0 +1,120 @@
+using System.Text;
+using Gateway.Tracking;
+
+namespace Gateway.Tests.Tracking;
+
+/// <summary>The meter on the client's response: usage and model read off OpenAI-format answers, bytes passed on untouched except the usage chunk it was told to keep back.</summary>
+public sealed class ResponseMeterTests
+{
+    private const string Usage = """{"prompt_tokens":12,"completion_tokens":5,"total_tokens":17,"prompt_tokens_details":{"cached_tokens":4},"completion_tokens_details":{"reasoning_tokens":2}}""";
+
+    private static readonly string Stream = string.Concat(
+        """data: {"id":"c1","object":"chat.completion.chunk","model":"gpt-4o-2024-08-06","choices":[{"index":0,"delta":{"role":"assistant","content":""}}],"usage":null}""", "\n\n",
+        """data: {"id":"c1","object":"chat.completion.chunk","model":"gpt-4o-2024-08-06","choices":[{"index":0,"delta":{"content":"Hello \"usage\": {"}}],"usage":null}""", "\n\n",
+        """data: {"id":"c1","object":"chat.completion.chunk","model":"gpt-4o-2024-08-06","choices":[{"index":0,"delta":{"content":"world"},"finish_reason":"stop"}],"usage":null}""", "\n\n",
+        $$"""data: {"id":"c1","object":"chat.completion.chunk","model":"gpt-4o-2024-08-06","choices":[],"usage":{{Usage}}}""", "\n\n",
+        "data: [DONE]\n\n");
+
+    private static (ResponseMeter Meter, MemoryStream Client) Meter(bool sse, bool strip = false, int capture = 100)
+    {
+        var client = new MemoryStream();
+        return (new ResponseMeter(client, () => sse, TimeProvider.System, capture, strip), client);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(64)]
+    [InlineData(100_000)]
+    public async Task A_stream_in_any_slicing_reaches_the_client_whole_and_its_usage_is_read(int sliceSize)
+    {
+        var (meter, client) = Meter(sse: true);
+        var bytes = Encoding.UTF8.GetBytes(Stream);
+
+        for (var i = 0; i < bytes.Length; i += sliceSize)
+        {
+            await meter.WriteAsync(bytes.AsMemory(i, Math.Min(sliceSize, bytes.Length - i)));
+        }
+
+        await meter.CompleteAsync(CancellationToken.None);
+
+        Assert.Equal(Stream, Encoding.UTF8.GetString(client.ToArray()));
+        Assert.Equal(new UsageCounts(12, 5, 4, 2), meter.Usage);
+        Assert.Equal("gpt-4o-2024-08-06", meter.Model);
+        Assert.Equal("Hello \"usage\": {world", meter.CompletionText);
+        Assert.NotNull(meter.FirstByteTimestamp);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(50)]
+    [InlineData(100_000)]
+    public async Task The_usage_chunk_asked_for_the_trace_alone_is_kept_from_the_client(int sliceSize)
+    {
+        var (meter, client) = Meter(sse: true, strip: true);
+        var bytes = Encoding.UTF8.GetBytes(Stream);
+
+        for (var i = 0; i < bytes.Length; i += sliceSize)
+        {
+            await meter.WriteAsync(bytes.AsMemory(i, Math.Min(sliceSize, bytes.Length - i)));
+        }
+
+        await meter.CompleteAsync(CancellationToken.None);
+
+        var expected = Stream.Replace($$"""data: {"id":"c1","object":"chat.completion.chunk","model":"gpt-4o-2024-08-06","choices":[],"usage":{{Usage}}}""" + "\n\n", "", StringComparison.Ordinal);
+        Assert.Equal(expected, Encoding.UTF8.GetString(client.ToArray()));
+        Assert.Equal(new UsageCounts(12, 5, 4, 2), meter.Usage);
+    }
+
+    [Fact]
+    public async Task A_last_line_without_its_newline_still_reaches_the_client()
+    {
+        var (meter, client) = Meter(sse: true);
+
+        await meter.WriteAsync("data: {\"choices\":[]}\n\ndata: {\"trunc"u8.ToArray());
+        await meter.CompleteAsync(CancellationToken.None);
+
+        Assert.Equal("data: {\"choices\":[]}\n\ndata: {\"trunc", Encoding.UTF8.GetString(client.ToArray()));
+        Assert.Null(meter.Usage);
+    }
+
+    [Fact]
+    public async Task A_json_answer_passes_through_and_its_model_and_usage_are_read_from_head_and_tail()
+    {
+        var (meter, client) = Meter(sse: false, capture: 30);
+        var content = new string('x', 40_000) + "\\\"usage\\\": {\\\"prompt_tokens\\\": 999}";
+        var json = $$"""{"id":"chatcmpl-1","object":"chat.completion","model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"message":{"role":"assistant","content":"{{content}}"},"finish_reason":"stop"}],"usage":{{Usage}},"system_fingerprint":"fp_1"}""";
+        var bytes = Encoding.UTF8.GetBytes(json);
+
+        await meter.WriteAsync(bytes.AsMemory(0, 1000));
+        await meter.WriteAsync(bytes.AsMemory(1000));
+        await meter.CompleteAsync(CancellationToken.None);
+
+        Assert.Equal(json, Encoding.UTF8.GetString(client.ToArray()));
+        Assert.Equal(new UsageCounts(12, 5, 4, 2), meter.Usage);
+        Assert.Equal("gpt-4o-mini-2024-07-18", meter.Model);
+        Assert.Equal(json[..30], meter.Captured(30));
+    }
+
+    [Fact]
+    public async Task An_embeddings_answer_names_its_model_after_the_data()
+    {
+        var (meter, _) = Meter(sse: false);
+        var json = $$$"""{"object":"list","data":[{"object":"embedding","index":0,"embedding":[{{{string.Join(",", Enumerable.Repeat("0.0123", 3000))}}}]}],"model":"text-embedding-3-small","usage":{"prompt_tokens":8,"total_tokens":8}}""";
+
+        await meter.WriteAsync(Encoding.UTF8.GetBytes(json));
+        await meter.CompleteAsync(CancellationToken.None);
+
+        Assert.Equal(("text-embedding-3-small", new UsageCounts(8, 0, 0, 0)), (meter.Model, meter.Usage));
+    }
+
+    [Fact]
+    public async Task An_error_event_in_a_stream_is_noted()
+    {
+        var (meter, _) = Meter(sse: true);
+
+        await meter.WriteAsync("data: {\"error\":{\"message\":\"Overloaded\",\"type\":\"upstream_error\",\"code\":\"upstream_stream_broken\"}}\n\n"u8.ToArray());
+
+        Assert.Equal("upstream_stream_broken", meter.StreamError);
+    }
+}

@@ -1,0 +1,151 @@
+using Gateway.Tests.Support;
+using Gateway.Tracking;
+using Gateway.Tracking.Store;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Gateway.Tests.Tracking;
+
+/// <summary>Nothing lost: a store that fails sends batches to the journal, which is replayed in order, once; shutdown drains the queue.</summary>
+public sealed class TraceWriterTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("gateway-writer-").FullName;
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    private string Config(string tracking) => $$"""
+        server: { auth: none }
+        providers: { demo: { type: mock } }
+        endpoints: { chat: { targets: [ { provider: demo, model: m } ] } }
+        tracking: { store: "sqlite:{{Path.Combine(_directory, "traces.db")}}", journal: "{{Path.Combine(_directory, "journal")}}", {{tracking}} }
+        """;
+
+    private static async Task SendAsync(GatewayHost gateway, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            using var response = await gateway.Client.SendAsync(Http.Post("/v1/chat/completions", Http.Chat("chat", $"request {i}")));
+            response.EnsureSuccessStatusCode();
+        }
+    }
+
+    [Fact]
+    public async Task A_failing_store_sends_batches_to_the_journal_and_gets_them_once_when_it_is_back()
+    {
+        var store = new SwitchableStore(new SqliteTraceStore(Path.Combine(_directory, "traces.db")));
+        await using var gateway = await GatewayHost.StartAsync(Config("flush_interval: 10ms, retry_interval: 1h"),
+            services => services.Replace(ServiceDescriptor.Singleton<ITraceStore>(store)));
+        var writer = gateway.Writer();
+        await SendAsync(gateway, 5);
+        await writer.WhenEnqueuedAsync(5).WaitAsync(GatewayHost.Bound);
+        await writer.FlushAsync(CancellationToken.None).WaitAsync(GatewayHost.Bound);
+        store.Down = true;
+
+        await SendAsync(gateway, 30);
+        await writer.WhenEnqueuedAsync(35).WaitAsync(GatewayHost.Bound);
+        await writer.FlushAsync(CancellationToken.None).WaitAsync(GatewayHost.Bound);
+
+        Assert.Equal(30, writer.Journal.PendingTraces());
+        Assert.Equal(5, await store.Inner.CountAsync());
+        store.Down = false;
+        await SendAsync(gateway, 2); // still within retry_interval: journaled behind the others, in order
+        await writer.WhenEnqueuedAsync(37).WaitAsync(GatewayHost.Bound);
+        await writer.FlushAsync(CancellationToken.None).WaitAsync(GatewayHost.Bound);
+        Assert.Equal(32, writer.Journal.PendingTraces());
+
+        await writer.FlushAsync(CancellationToken.None, retryStoreNow: true).WaitAsync(GatewayHost.Bound);
+
+        Assert.False(writer.Journal.HasPending);
+        Assert.Equal(37, await store.Inner.CountAsync());
+        var report = await Gateway.Usage.UsageReport.RunAsync(store.Inner, DateTimeOffset.UnixEpoch, DateTimeOffset.MaxValue.AddYears(-1), [], null, CancellationToken.None);
+        Assert.Equal(37, report.Totals.Sums.Requests);
+        Assert.True(store.WritesRefused > 0);
+    }
+
+    [Fact]
+    public async Task Shutdown_writes_every_queued_trace_before_the_process_ends()
+    {
+        var gateway = await GatewayHost.StartAsync(Config("flush_interval: 1h, batch_size: 10000"));
+        await SendAsync(gateway, 25);
+        await gateway.Writer().WhenEnqueuedAsync(25).WaitAsync(GatewayHost.Bound);
+
+        await gateway.DisposeAsync();
+
+        await using var store = new SqliteTraceStore(Path.Combine(_directory, "traces.db"));
+        Assert.Equal(25, await store.CountAsync());
+    }
+
+    [Fact]
+    public async Task Traces_journaled_by_an_earlier_run_are_replayed_at_start_up()
+    {
+        using (var journal = new TraceJournal(Path.Combine(_directory, "journal")))
+        {
+            journal.Append([TraceStoreContract.Trace(1), TraceStoreContract.Trace(2)]);
+        }
+
+        await using var gateway = await GatewayHost.StartAsync(Config("flush_interval: 10ms"));
+        await gateway.Writer().FlushAsync(CancellationToken.None).WaitAsync(GatewayHost.Bound);
+
+        Assert.Equal(2, await gateway.Writer().Store.CountAsync());
+        Assert.False(gateway.Writer().Journal.HasPending);
+    }
+
+    /// <summary>A real store that can be made to refuse writes, as a store that is down does.</summary>
+    private sealed class SwitchableStore(SqliteTraceStore inner) : ITraceStore
+    {
+        public SqliteTraceStore Inner => inner;
+
+        public volatile bool Down;
+
+        public int WritesRefused;
+
+        public string Kind => inner.Kind;
+
+        public Task MigrateAsync(CancellationToken cancellationToken) => inner.MigrateAsync(cancellationToken);
+
+        public Task<int> WriteAsync(IReadOnlyList<TraceRecord> batch, CancellationToken cancellationToken)
+        {
+            if (Down)
+            {
+                Interlocked.Increment(ref WritesRefused);
+                throw new TimeoutException("the store is down");
+            }
+
+            return inner.WriteAsync(batch, cancellationToken);
+        }
+
+        public Task<TracePage> QueryAsync(TraceQuery query, CancellationToken cancellationToken) => inner.QueryAsync(query, cancellationToken);
+
+        public Task<TraceRecord?> GetAsync(string requestId, CancellationToken cancellationToken) => inner.GetAsync(requestId, cancellationToken);
+
+        public Task<IReadOnlyList<UsageRow>> UsageAsync(UsageQuery query, CancellationToken cancellationToken) => inner.UsageAsync(query, cancellationToken);
+
+        public Task<PurgeResult> PurgeAsync(DateTimeOffset tracesBefore, DateTimeOffset bodiesBefore, DateTimeOffset usageBefore, CancellationToken cancellationToken) =>
+            inner.PurgeAsync(tracesBefore, bodiesBefore, usageBefore, cancellationToken);
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
+}
+
+internal static class StoreCounting
+{
+    /// <summary>How many traces the store holds (pages through them all).</summary>
+    public static async Task<int> CountAsync(this ITraceStore store)
+    {
+        await store.MigrateAsync(CancellationToken.None);
+        var count = 0;
+        TraceCursor? cursor = null;
+        do
+        {
+            var page = await store.QueryAsync(new TraceQuery { Limit = 500, Before = cursor }, CancellationToken.None);
+            count += page.Traces.Count;
+            cursor = page.Next;
+        }
+        while (cursor is not null);
+        return count;
+    }
+}

@@ -1,0 +1,92 @@
+using Gateway.Configuration.Model;
+using Gateway.Tracking;
+
+namespace Gateway.Tests.Tracking;
+
+public sealed class PricingTests
+{
+    [Fact]
+    public void Cost_splits_cached_prompt_tokens_and_rounds_once_to_nano_usd()
+    {
+        var price = new ModelPrice { Input = 2.50m, Output = 10.00m, CachedInput = 1.25m };
+
+        // 1,000 prompt tokens of which 400 cached, 300 completion tokens:
+        // 600 × $2.50/1M + 400 × $1.25/1M + 300 × $10/1M = $0.0015 + $0.0005 + $0.003 = $0.005 = 5,000,000 nano-USD.
+        Assert.Equal(5_000_000, Pricing.CostNanoUsd(price, 1000, 300, 400));
+        // Without a cached price, cached tokens cost the input price: 7 × $0.15/1M = 1.05 µUSD = 1,050 nano-USD.
+        Assert.Equal(1_050, Pricing.CostNanoUsd(new ModelPrice { Input = 0.15m, Output = 0.6m }, 7, 0, 7));
+        // $0.0375/1M × 3 tokens = 112.5 nano-USD: rounded half away from zero, once per request.
+        Assert.Equal(113, Pricing.CostNanoUsd(new ModelPrice { Input = 0.0375m, Output = 0 }, 3, 0, 0));
+    }
+
+    [Fact]
+    public void The_price_of_provider_and_model_comes_before_the_model_and_then_the_answered_snapshot()
+    {
+        var config = new GatewayConfig
+        {
+            Pricing = new Dictionary<string, ModelPrice>
+            {
+                ["azure/gpt-4o"] = new() { Input = 5 },
+                ["gpt-4o"] = new() { Input = 2.5m },
+                ["gpt-4o-2024-08-06"] = new() { Input = 2.4m },
+            },
+        };
+
+        Assert.Equal(5, Pricing.Find(config, "azure", "gpt-4o", null)!.Input);
+        Assert.Equal(2.5m, Pricing.Find(config, "openai", "gpt-4o", "gpt-4o-2024-08-06")!.Input);
+        Assert.Equal(2.4m, Pricing.Find(config, "openai", "my-deployment", "gpt-4o-2024-08-06")!.Input);
+        Assert.Null(Pricing.Find(config, "openai", "o3", "o3-2025-04-16"));
+    }
+}
+
+public sealed class TraceJournalTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("gateway-journal-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task Batches_are_replayed_oldest_first_and_deleted_once_written()
+    {
+        using var journal = new TraceJournal(_directory);
+        journal.Append([TraceStoreContract.Trace(1), TraceStoreContract.Trace(2)]);
+        journal.Append([TraceStoreContract.Trace(3)]);
+        var written = new List<string>();
+
+        await journal.ReplayAsync(batch =>
+        {
+            written.AddRange(batch.Select(t => t.RequestId));
+            return Task.CompletedTask;
+        }, batchSize: 2);
+
+        Assert.Equal([1, 2, 3], written.Select(id => int.Parse(id[..8], System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.False(journal.HasPending);
+    }
+
+    [Fact]
+    public async Task A_failed_replay_keeps_the_journal_and_a_torn_last_line_is_skipped()
+    {
+        using (var journal = new TraceJournal(_directory))
+        {
+            journal.Append([TraceStoreContract.Trace(1), TraceStoreContract.Trace(2)]);
+        }
+
+        // A crash in the middle of appending the next batch.
+        var segment = Directory.GetFiles(_directory).Single();
+        await File.AppendAllTextAsync(segment, "{\"request_id\":\"0000000");
+        using var reopened = new TraceJournal(_directory);
+
+        await Assert.ThrowsAsync<TimeoutException>(() => reopened.ReplayAsync(_ => throw new TimeoutException("store down"), batchSize: 10));
+        Assert.True(reopened.HasPending);
+
+        var written = new List<TraceRecord>();
+        await reopened.ReplayAsync(batch =>
+        {
+            written.AddRange(batch);
+            return Task.CompletedTask;
+        }, batchSize: 10);
+        Assert.Equal([TraceStoreContract.Trace(1).RequestId, TraceStoreContract.Trace(2).RequestId], written.Select(t => t.RequestId));
+        Assert.Equal(TraceStoreContract.Trace(2).CostNanoUsd, written[1].CostNanoUsd);
+        Assert.Equal(TraceStoreContract.Trace(2).Groups, written[1].Groups);
+    }
+}
