@@ -26,6 +26,7 @@ need=()
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need+=(nginx)
 command -v node >/dev/null 2>&1 || need+=(nodejs npm)
+compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || need+=(postgresql)
 if [ "${#need[@]}" -gt 0 ]; then
   sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
@@ -49,6 +50,26 @@ if [ "$micro" -eq 1 ]; then
   (cd "$work" && timeout 900 dotnet ../Benchmarks/bin/Release/net10.0/Gateway.Benchmarks.dll \
       --filter '*' --artifacts benchmarkdotnet)
   micro_args=(--micro "$work/benchmarkdotnet/results")
+
+  # The tracking writer's throughput into SQLite and into PostgreSQL (a throwaway server with default,
+  # durable settings), written beside the run's table.
+  writer_out="loadtests/results/$(date -u +%F)-tracking-writer.md"
+  {
+    echo "# Tracking writer throughput, $(date -u +%F)"
+    echo
+    echo "The real writer of a started gateway (queue, batches of 500, one transaction each), fed traces shaped like its own"
+    echo "(three spans, body previews), timed until the last is committed. \`dotnet Gateway.Benchmarks.dll tracking-writer\`."
+    echo
+    echo "| store | previews | traces per round | rounds (traces/s) | median |"
+    echo "|---|---|---:|---|---:|"
+  } > "$writer_out"
+  bench=loadtests/Benchmarks/bin/Release/net10.0/Gateway.Benchmarks.dll
+  timeout 600 dotnet "$bench" tracking-writer --store sqlite --out "$writer_out"
+  pg_port=$((40000 + $$ % 20000))
+  pg_url=$(loadtests/postgres.sh start "$PWD/$work/postgres" "$pg_port")
+  timeout 600 dotnet "$bench" tracking-writer --store "$pg_url" --out "$writer_out" || status_pg=$?
+  loadtests/postgres.sh stop "$PWD/$work/postgres"
+  [ "${status_pg:-0}" -eq 0 ] || exit "$status_pg"
 fi
 
 status=0

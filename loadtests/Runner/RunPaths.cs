@@ -47,7 +47,7 @@ internal sealed record RunPaths(string RepoRoot, string WorkDirectory)
                 case Systems.SystemCatalog.Portkey:
                     yield return PortkeyServer;
                     break;
-                case Systems.SystemCatalog.GatewayBare or Systems.SystemCatalog.GatewayFull:
+                case Systems.SystemCatalog.GatewayBare or Systems.SystemCatalog.GatewayFull or Systems.SystemCatalog.GatewayUntraced:
                     yield return GatewayDll;
                     yield return system == Systems.SystemCatalog.GatewayBare ? BareConfig : FullConfig;
                     break;

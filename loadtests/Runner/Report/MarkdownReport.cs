@@ -133,6 +133,7 @@ internal static class MarkdownReport
 
         Line(md);
         WriteRatios(md, run);
+        WriteTracingCost(md, run);
         WriteProblems(md, run);
         WriteMicroBenchmarks(md, microBenchmarkReports);
         return md.ToString();
@@ -172,6 +173,30 @@ internal static class MarkdownReport
 
         Line(md);
         Line(md, "A ratio of added latency is \"n/a\" where the other system's added figure is zero or below: within this machine's noise, it added nothing measurable.");
+        Line(md);
+    }
+
+    /// <summary>gateway-full against gateway-untraced, the same config but for tracking: what a trace per request costs.</summary>
+    private static void WriteTracingCost(StringBuilder md, Comparison run)
+    {
+        if (run.Find(SystemCatalog.GatewayFull) is not { } traced || run.Find(SystemCatalog.GatewayUntraced) is not { } untraced)
+        {
+            return;
+        }
+
+        Line(md, "## What tracing costs (gateway-full minus gateway-untraced, same run)");
+        Line(md);
+        Line(md, "| metric | traced | untraced | difference |");
+        Line(md, "|---|---:|---:|---:|");
+        void Row(string name, double? a, double? b, Func<double?, string> format) =>
+            Line(md, $"| {name} | {format(a)} | {format(b)} | {format(a is null || b is null ? null : a - b)} |");
+        Row("p50 latency at a moderate rate", traced.Moderate?.P50Microseconds, untraced.Moderate?.P50Microseconds, Figures.Duration);
+        Row("p99 latency at a moderate rate", traced.Moderate?.P99Microseconds, untraced.Moderate?.P99Microseconds, Figures.Duration);
+        Row("CPU per request at saturation", Comparison.CpuPerRequest(traced) * 1000, Comparison.CpuPerRequest(untraced) * 1000, Figures.Duration);
+        Row("time to first token p50", traced.Stream?.FirstByte.P50, untraced.Stream?.FirstByte.P50, Figures.Duration);
+        Line(md, $"| chat throughput | {Figures.Rate(Comparison.ChatRate(traced))} | {Figures.Rate(Comparison.ChatRate(untraced))} | {Figures.Ratio(Figures.Divide(Comparison.ChatRate(traced), Comparison.ChatRate(untraced)))} |");
+        Line(md);
+        Line(md, "The p50 difference at a moderate rate is within this machine's noise unless it exceeds the run's noise floor above; CPU per request is the steadier figure.");
         Line(md);
     }
 
@@ -224,7 +249,8 @@ internal static class MarkdownReport
         SystemCatalog.Nginx => "loadtests/configs/nginx.conf: keep-alive upstream, no buffering, no access log",
         SystemCatalog.Portkey => "@portkey-ai/gateway from npm on Node.js, routed by x-portkey-provider and x-portkey-custom-host",
         SystemCatalog.GatewayBare => "loadtests/configs/gateway-bare.yaml: one OpenAI-compatible target, no keys",
-        SystemCatalog.GatewayFull => "loadtests/configs/gateway-full.yaml: gateway keys, weighted split (the file lists what later issues switch on)",
+        SystemCatalog.GatewayFull => "loadtests/configs/gateway-full.yaml: gateway keys, weighted split, retries and fallbacks, a trace per request to SQLite (the file lists what later issues switch on)",
+        SystemCatalog.GatewayUntraced => "the same file with tracking.enabled false: the difference to gateway-full is what tracing costs",
         _ => "",
     };
 

@@ -14,10 +14,13 @@ internal sealed class SystemCatalog(RunPaths paths, Uri upstream)
     public const string Portkey = "portkey";
     public const string GatewayBare = "gateway-bare";
     public const string GatewayFull = "gateway-full";
+
+    /// <summary>The full configuration with tracking off: the pair that measures what tracing costs.</summary>
+    public const string GatewayUntraced = "gateway-untraced";
     public const string LoadTestKey = "gw-load-tester-0123456789abcdef";
     private const string UpstreamKey = "sk-load-test";
 
-    public static IReadOnlyList<string> AllIds { get; } = [Direct, Yarp, Nginx, Portkey, GatewayBare, GatewayFull];
+    public static IReadOnlyList<string> AllIds { get; } = [Direct, Yarp, Nginx, Portkey, GatewayBare, GatewayUntraced, GatewayFull];
 
     public IReadOnlyList<SystemUnderTest> Create(IEnumerable<string> ids) => [.. ids.Select(Create)];
 
@@ -63,15 +66,22 @@ internal sealed class SystemCatalog(RunPaths paths, Uri upstream)
             Headers = Bearer(LoadTestKey),
             Start = (port, log) => Gateway(GatewayFull, paths.FullConfig, port, log),
         },
+        GatewayUntraced => new SystemUnderTest
+        {
+            Id = GatewayUntraced, Label = "our gateway, full but tracking off", ChatModel = "chat", EmbeddingsModel = "embeddings",
+            Headers = Bearer(LoadTestKey),
+            Start = (port, log) => Gateway(GatewayUntraced, paths.FullConfig, port, log, tracking: false),
+        },
         _ => throw new ArgumentException($"unknown system '{id}'; known: {string.Join(", ", AllIds)}", nameof(id)),
     };
 
-    private ManagedProcess Gateway(string name, string config, int port, string log) =>
+    private ManagedProcess Gateway(string name, string config, int port, string log, bool tracking = true) =>
         Dotnet(name, paths.GatewayDll, log, ["--config", config], new Dictionary<string, string>
         {
             ["BENCH_GATEWAY_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["BENCH_UPSTREAM"] = upstream.ToString().TrimEnd('/'),
             ["BENCH_WORK"] = paths.WorkDirectory,
+            ["BENCH_TRACKING"] = tracking ? "true" : "false",
         });
 
     private ManagedProcess StartNginx(int port, string log)

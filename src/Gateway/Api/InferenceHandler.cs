@@ -89,8 +89,19 @@ internal sealed class InferenceHandler(ConfigStore store, RequestRouter router, 
             var capture = endpoint!.Config.Capture ?? tracking.Capture;
             var captureBytes = capture switch { "full" => (int)Math.Min(tracking.MaxCapture.Bytes, int.MaxValue), "preview" => tracking.PreviewChars * 4, _ => 0 };
             var response = context.Response;
-            var meter = new ResponseMeter(response.Body, () => response.ContentType?.StartsWith("text/event-stream", StringComparison.OrdinalIgnoreCase) == true,
-                time, captureBytes, stripUsageChunk: parsed.UsageForTraceOnly);
+            var strip = parsed.UsageForTraceOnly;
+            bool IsEventStream()
+            {
+                var sse = response.ContentType?.StartsWith("text/event-stream", StringComparison.OrdinalIgnoreCase) == true;
+                if (sse && strip)
+                {
+                    response.ContentLength = null; // a chunk is kept back: a declared length would no longer hold
+                }
+
+                return sse;
+            }
+
+            var meter = new ResponseMeter(response.Body, IsEventStream, time, captureBytes, strip);
             response.Body = meter;
             trace.Meter = meter;
             parsed = parsed with { UsageForTrace = parsed.UsageForTraceOnly };
@@ -147,7 +158,7 @@ internal sealed class InferenceHandler(ConfigStore store, RequestRouter router, 
         root.Stop();
         if (!trace.Recorded)
         {
-            return;
+            return; // only OTLP listens: there is no meter
         }
 
         var config = snapshot.Config;
@@ -160,7 +171,9 @@ internal sealed class InferenceHandler(ConfigStore store, RequestRouter router, 
             trace.Error = GatewayErrors.ClientDisconnected();
         }
 
-        await writer.EnqueueAsync(trace.Build(status, config.Tracking, capture, price, body?.Memory ?? default));
+        var record = trace.Build(status, config.Tracking, capture, price, body?.Memory ?? default);
+        trace.Meter?.Release();
+        await writer.EnqueueAsync(record);
     }
 
     private static GatewayError? Route(GatewaySnapshot snapshot, CallerIdentity caller, RequestBody body, EndpointKind kind, out RoutedEndpoint? endpoint, out ParsedRequest parsed)

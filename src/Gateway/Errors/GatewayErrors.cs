@@ -25,9 +25,6 @@ internal static class GatewayErrors
     public static GatewayError AdminOnly(string what) => new(StatusCodes.Status403Forbidden, Permission, "admin_key_required", null,
         $"{what} needs a gateway key with role admin.");
 
-    public static GatewayError FinanceOnly(string what) => new(StatusCodes.Status403Forbidden, Permission, "finance_key_required", null,
-        $"{what} needs a gateway key with role finance or admin.");
-
     public static GatewayError InvalidQuery(string parameter, string problem) => new(StatusCodes.Status400BadRequest, InvalidRequest, "invalid_query_parameter", parameter,
         $"Query parameter '{parameter}': {problem}.");
 

@@ -55,7 +55,13 @@ internal sealed class GatewayTracing : IDisposable
         }
 
         var headers = context.Request.Headers;
-        ActivityContext.TryParse(headers.TraceParent, headers.TraceState, isRemote: true, out var parent);
+        if (!ActivityContext.TryParse(headers.TraceParent, headers.TraceState, isRemote: true, out var parent))
+        {
+            // No caller trace: this request starts one. (ASP.NET's own per-request activity, which exists when its
+            // logging is on, is not exported; as a parent it would leave the trace pointing at a missing span.)
+            Activity.Current = null;
+        }
+
         var root = _source.StartActivity("gateway " + operation, ActivityKind.Server, parent);
         if (root is null)
         {

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using Gateway.Auth;
 using Gateway.Configuration.Model;
 using Gateway.Errors;
@@ -47,8 +46,6 @@ internal sealed class RequestTrace(Activity root, string operation, TimeProvider
     public int Attempts { get; set; }
 
     public string? RequestCapture { get; set; }
-
-    public long StartTimestamp => _started;
 
     public void AddSpan(Activity activity)
     {
@@ -125,11 +122,5 @@ internal sealed class RequestTrace(Activity root, string operation, TimeProvider
         };
     }
 
-    private static string Cut(ReadOnlySpan<byte> utf8, int maxChars)
-    {
-        // A char is at least one byte: decoding maxChars*4 bytes at most is always enough.
-        var bytes = utf8.Length > maxChars * 4L ? utf8[..(maxChars * 4)] : utf8;
-        var text = Encoding.UTF8.GetString(bytes);
-        return text.Length > maxChars ? text[..maxChars] : text;
-    }
+    private static string Cut(ReadOnlySpan<byte> utf8, int maxChars) => Utf8Text.Prefix(utf8, maxChars);
 }

@@ -13,11 +13,13 @@ namespace Gateway.Tracking;
 /// </summary>
 internal sealed class ResponseMeter(Stream inner, Func<bool> isEventStream, TimeProvider time, int captureBytes, bool stripUsageChunk) : Stream
 {
-    private const int TailSize = 16 * 1024;
+    // OpenAI ends a JSON answer with usage (then at most service_tier and system_fingerprint): 4 KB is ample.
+    private const int TailSize = 4 * 1024;
     private const int MaxCompletionText = 1024 * 1024;
     private static readonly byte[] DataPrefix = "data:"u8.ToArray();
 
     private bool _started;
+    private bool _released;
     private bool _sse;
     private byte[]? _head;
     private int _headLength;
@@ -60,6 +62,12 @@ internal sealed class ResponseMeter(Stream inner, Func<bool> isEventStream, Time
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
+        if (_released)
+        {
+            inner.Write(buffer);
+            return;
+        }
+
         if (_sse || Start(buffer.Length))
         {
             var forward = FilterEvents(buffer.ToArray()); // sync writes are rare (the pipe and YARP write async)
@@ -77,6 +85,12 @@ internal sealed class ResponseMeter(Stream inner, Func<bool> isEventStream, Time
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
+        if (_released)
+        {
+            await inner.WriteAsync(buffer, cancellationToken);
+            return;
+        }
+
         if (_sse || Start(buffer.Length))
         {
             var forward = FilterEvents(buffer);
@@ -111,7 +125,7 @@ internal sealed class ResponseMeter(Stream inner, Func<bool> isEventStream, Time
             await inner.WriteAsync(rest, cancellationToken);
         }
 
-        if (!_sse && _tailLength > 0)
+        if (!_sse && _headLength > 0)
         {
             ReadJsonAnswer();
         }
@@ -125,15 +139,18 @@ internal sealed class ResponseMeter(Stream inner, Func<bool> isEventStream, Time
             return null;
         }
 
-        var text = _sse ? CompletionText : Encoding.UTF8.GetString(_head.AsSpan(0, _headLength));
+        if (!_sse)
+        {
+            return Utf8Text.Prefix(_head.AsSpan(0, _headLength), maxChars);
+        }
+
+        var text = CompletionText;
         return text.Length > maxChars ? text[..maxChars] : text;
     }
 
     protected override void Dispose(bool disposing)
     {
-        Return(ref _head);
-        Return(ref _tail);
-        Return(ref _pending);
+        Release();
         base.Dispose(disposing);
     }
 
@@ -162,14 +179,21 @@ internal sealed class ResponseMeter(Stream inner, Func<bool> isEventStream, Time
     private void Observe(ReadOnlySpan<byte> data)
     {
         BytesWritten += data.Length;
-        // Head: the capture (and usually the model); tail: where usage is.
-        var headRoom = Math.Max(captureBytes, 1024) - _headLength;
+        // The head keeps the capture and the model; most answers fit in it whole. Past it, a rolling tail keeps
+        // the end, where usage is.
+        var headSize = Math.Max(captureBytes, 1024);
+        var headRoom = headSize - _headLength;
         if (headRoom > 0)
         {
-            _head ??= ArrayPool<byte>.Shared.Rent(Math.Max(captureBytes, 1024));
+            _head ??= ArrayPool<byte>.Shared.Rent(headSize);
             var count = Math.Min(headRoom, data.Length);
             data[..count].CopyTo(_head.AsSpan(_headLength));
             _headLength += count;
+            data = data[count..];
+            if (data.IsEmpty)
+            {
+                return;
+            }
         }
 
         _tail ??= ArrayPool<byte>.Shared.Rent(TailSize);
@@ -187,9 +211,23 @@ internal sealed class ResponseMeter(Stream inner, Func<bool> isEventStream, Time
         }
     }
 
+    /// <summary>The trace has what it needs: the pooled buffers go back, and later writes just pass through.</summary>
+    public void Release()
+    {
+        _released = true;
+        Return(ref _head);
+        Return(ref _tail);
+        Return(ref _pending);
+        _headLength = _tailLength = 0;
+    }
+
     private void ReadJsonAnswer()
     {
-        var tail = _tail.AsSpan(0, _tailLength);
+        // The whole answer is in the head unless it outgrew it; when the tail has not filled yet, head and tail
+        // together are the whole answer (and usage may straddle them).
+        ReadOnlySpan<byte> tail = _tail is null
+            ? _head.AsSpan(0, _headLength)
+            : _tailLength < TailSize ? [.. _head.AsSpan(0, _headLength), .. _tail.AsSpan(0, _tailLength)] : _tail.AsSpan(0, _tailLength);
         if (FindValue(tail, "\"usage\""u8, last: true) is { } usageAt && tail[usageAt] == (byte)'{')
         {
             Usage = UsageCounts.Read(tail[usageAt..]);

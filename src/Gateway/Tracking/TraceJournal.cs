@@ -16,18 +16,21 @@ internal sealed class TraceJournal : IDisposable
     private readonly string _directory;
     private FileStream? _current;
     private long _nextSegment;
+    private bool _hasSegments;
 
     public TraceJournal(string directory)
     {
         _directory = Path.GetFullPath(directory);
         Directory.CreateDirectory(_directory);
-        _nextSegment = Segments().Select(SegmentNumber).DefaultIfEmpty(0).Max() + 1;
+        var existing = Segments();
+        _nextSegment = existing.Select(SegmentNumber).DefaultIfEmpty(0).Max() + 1;
+        _hasSegments = existing.Length > 0;
     }
 
     public string DirectoryPath => _directory;
 
-    /// <summary>Whether batches wait in the journal for the store.</summary>
-    public bool HasPending => _current is not null || Segments().Length > 0;
+    /// <summary>Whether batches wait in the journal for the store (known without touching the disk: asked per batch).</summary>
+    public bool HasPending => _hasSegments;
 
     /// <summary>Traces waiting in the journal (counted by lines; for metrics and tests).</summary>
     public long PendingTraces() => Segments().Sum(path => File.ReadLines(path).LongCount(line => line.Length > 0));
@@ -35,6 +38,7 @@ internal sealed class TraceJournal : IDisposable
     public void Append(IReadOnlyList<TraceRecord> batch)
     {
         _current ??= new FileStream(SegmentPath(_nextSegment++), FileMode.Append, FileAccess.Write, FileShare.Read, 64 * 1024);
+        _hasSegments = true;
         using (var writer = new Utf8JsonWriter(_current, new JsonWriterOptions { SkipValidation = true }))
         {
             foreach (var trace in batch)
@@ -86,6 +90,8 @@ internal sealed class TraceJournal : IDisposable
 
             File.Delete(segment);
         }
+
+        _hasSegments = false;
     }
 
     public void Dispose() => _current?.Dispose();

@@ -9,14 +9,17 @@ using Microsoft.Extensions.Logging;
 namespace Gateway.Tracking;
 
 /// <summary>
-/// Takes finished traces off the request path: a bounded in-memory queue, drained by one loop into batches
-/// (batch_size traces, or whatever arrived within flush_interval), each written to the store in one
-/// transaction. A batch the store refuses or is too slow for (write_timeout) is appended to the journal and
+/// Takes finished traces off the request path: a bounded in-memory queue, drained by one loop on its own
+/// thread into batches (whatever queued within flush_interval of a batch's first trace, up to batch_size),
+/// each written to the store in one transaction. A batch the store refuses or is too slow for (write_timeout) is appended to the journal and
 /// the store is left alone for retry_interval; journaled batches are replayed, in order, before anything newer
 /// is written. On shutdown, after the server has finished its requests, the queue is drained.
 /// </summary>
 internal sealed partial class TraceWriter : IHostedLifecycleService, IDisposable
 {
+    /// <summary>How often an idle writer looks at the journal (replays once the store is back).</summary>
+    private static readonly TimeSpan IdleCheck = TimeSpan.FromSeconds(1);
+
     private readonly Channel<TraceRecord> _queue;
     private readonly TrackingConfig _options;
     private readonly TimeProvider _time;
@@ -25,6 +28,8 @@ internal sealed partial class TraceWriter : IHostedLifecycleService, IDisposable
     private readonly Counter<long> _written;
     private readonly Counter<long> _journaled;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _draining = new();
+    private readonly DedicatedThreadScheduler _thread = new("trace-writer");
     private Task? _loop;
     private readonly SemaphoreSlim _migration = new(1, 1);
     private readonly System.Collections.Concurrent.ConcurrentBag<(long Count, TaskCompletionSource Waiter)> _enqueueWaiters = [];
@@ -143,7 +148,13 @@ internal sealed partial class TraceWriter : IHostedLifecycleService, IDisposable
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _loop = Task.Run(RunAsync, CancellationToken.None);
+        if (!_options.Enabled)
+        {
+            return Task.CompletedTask; // no traces will come: no store to open, no journal to replay
+        }
+
+        // Every continuation of the loop stays on the writer's own thread (await resumes on the current scheduler).
+        _loop = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.DenyChildAttach, _thread).Unwrap();
         return Task.CompletedTask;
     }
 
@@ -157,6 +168,7 @@ internal sealed partial class TraceWriter : IHostedLifecycleService, IDisposable
     public async Task StoppedAsync(CancellationToken cancellationToken)
     {
         _queue.Writer.TryComplete();
+        await _draining.CancelAsync();
         if (_loop is not null)
         {
             try
@@ -172,11 +184,14 @@ internal sealed partial class TraceWriter : IHostedLifecycleService, IDisposable
         }
 
         Journal.Dispose(); // the store itself is the container's to dispose
+        _thread.Dispose();
     }
 
     public void Dispose()
     {
+        _thread.Dispose();
         _stopping.Dispose();
+        _draining.Dispose();
         _migration.Dispose();
         Journal.Dispose();
     }
@@ -196,37 +211,32 @@ internal sealed partial class TraceWriter : IHostedLifecycleService, IDisposable
         while (true)
         {
             var more = await WaitAsync(reader);
-            var flushes = 0;
-            if (more)
+            if (more && !_draining.IsCancellationRequested)
             {
-                // The first trace opens the batch window: it closes at batch_size traces or flush_interval.
-                using var window = new CancellationTokenSource(_options.FlushInterval, _time);
-                while (batch.Count < _options.BatchSize)
+                // Let traces pile up into one batch (one timer, not a wake per trace): a transaction per
+                // request would cost more than the request. Shutdown cuts the wait short.
+                try
                 {
-                    if (reader.TryRead(out var trace))
-                    {
-                        if (ReferenceEquals(trace, FlushMarker))
-                        {
-                            flushes++;
-                            break;
-                        }
-
-                        batch.Add(_estimator.Complete(trace));
-                        continue;
-                    }
-
-                    try
-                    {
-                        if (!await reader.WaitToReadAsync(window.Token))
-                        {
-                            break;
-                        }
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        break;
-                    }
+                    await Task.Delay(_options.FlushInterval, _time, _draining.Token);
                 }
+                catch (OperationCanceledException)
+                {
+                    // Draining: write now.
+                }
+            }
+
+            // Everything queued so far (up to batch_size) goes in one transaction; what arrives while it is
+            // written makes the next batch.
+            var flushes = 0;
+            while (batch.Count < _options.BatchSize && reader.TryRead(out var trace))
+            {
+                if (ReferenceEquals(trace, FlushMarker))
+                {
+                    flushes++;
+                    break;
+                }
+
+                batch.Add(_estimator.Complete(trace));
             }
 
             await WriteOrJournalAsync(batch);
@@ -246,10 +256,15 @@ internal sealed partial class TraceWriter : IHostedLifecycleService, IDisposable
         }
     }
 
-    /// <summary>True when a trace is there; false after flush_interval with none (a chance to replay) or at the end.</summary>
+    /// <summary>True when a trace is there; false after a quiet second (a chance to replay the journal) or at the end.</summary>
     private async Task<bool> WaitAsync(ChannelReader<TraceRecord> reader)
     {
-        using var idle = new CancellationTokenSource(_options.FlushInterval, _time);
+        if (reader.TryPeek(out _))
+        {
+            return true;
+        }
+
+        using var idle = new CancellationTokenSource(IdleCheck, _time);
         try
         {
             return await reader.WaitToReadAsync(idle.Token);

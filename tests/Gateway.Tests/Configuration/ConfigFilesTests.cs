@@ -23,6 +23,7 @@ public sealed partial class ConfigFilesTests
         ["BOB_KEY"] = "gw-bob-sample-0123456789",
         ["ADMIN_KEY"] = "gw-admin-sample-0123456789",
         ["FINANCE_KEY"] = "gw-finance-sample-0123456789",
+        ["PG_PASSWORD"] = "pg-sample-password",
     };
 
     [Fact]

@@ -226,4 +226,28 @@ public sealed class ConfigValidationTests
             "gateway.yaml:5:46: tracking.otlp: 'collector:4317' is not an absolute http(s) URL of an OTLP collector",
         ], errors);
     }
+
+    [Fact]
+    public void Tracking_settings_out_of_range_are_explained()
+    {
+        var errors = Errors("""
+            server: { auth: none }
+            providers: { demo: { type: mock } }
+            endpoints: { chat: { capture: everything, targets: [ { provider: demo, model: m } ] } }
+            tracking:
+              batch_size: 20000
+              queue_capacity: 10
+              preview_chars: 0
+              retention: { traces: 7d, bodies: 30d }
+            """);
+
+        Assert.Equal(
+        [
+            "gateway.yaml:3:31: endpoints.chat.capture: 'everything' is not one of none, preview, full",
+            "gateway.yaml:5:15: tracking.batch_size: must be between 1 and 10000",
+            "gateway.yaml:6:19: tracking.queue_capacity: must be at least batch_size (20000)",
+            "gateway.yaml:7:18: tracking.preview_chars: must be between 1 and 1000000",
+            "gateway.yaml:8:36: tracking.retention.bodies: cannot be longer than retention.traces: bodies live inside traces",
+        ], errors);
+    }
 }

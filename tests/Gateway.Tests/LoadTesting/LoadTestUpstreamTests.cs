@@ -101,7 +101,8 @@ public sealed class LoadTestUpstreamTests : IAsyncLifetime
     {
         var yaml = (await File.ReadAllTextAsync(Repository.File("loadtests/configs/gateway-full.yaml")))
             .Replace("${BENCH_GATEWAY_PORT}", "0", StringComparison.Ordinal)
-            .Replace("${BENCH_UPSTREAM}", _root.ToString().TrimEnd('/'), StringComparison.Ordinal);
+            .Replace("${BENCH_UPSTREAM}", _root.ToString().TrimEnd('/'), StringComparison.Ordinal)
+            .Replace("${BENCH_WORK}", "work", StringComparison.Ordinal);
         await using var gateway = await GatewayHost.StartAsync(yaml);
         var chat = gateway.Sdk("gw-load-tester-0123456789abcdef").GetChatClient("chat");
 
@@ -111,6 +112,10 @@ public sealed class LoadTestUpstreamTests : IAsyncLifetime
         Assert.Equal(ChatFinishReason.Stop, completion.FinishReason);
         Assert.Equal(LoadTestUpstream.StreamChunkCount + 1, updates.Count);
         Assert.Equal(2, _upstream.Requests);
+        // The benchmark's traces are the real thing: usage read off both answers, priced.
+        var traces = await gateway.TracesAsync(expected: 2);
+        Assert.Equal(2, traces.Count);
+        Assert.All(traces, t => Assert.True(t is { Priced: true, PromptTokens: > 0, UsageEstimated: false }, $"{t.Model}: {t.PromptTokens} tokens, priced {t.Priced}"));
     }
 
     private static async Task<List<StreamingChatCompletionUpdate>> StreamAsync(ChatClient chat)

@@ -94,6 +94,27 @@ public sealed class TraceWriterTests : IDisposable
         Assert.False(gateway.Writer().Journal.HasPending);
     }
 
+    [Fact]
+    public async Task The_hourly_purge_applies_the_retention_in_the_config()
+    {
+        await using var gateway = await GatewayHost.StartAsync(Config("retention: { traces: 2d, bodies: 1d, usage: 30d }"));
+        var store = gateway.Writer().Store;
+        var now = TimeProvider.System.GetUtcNow();
+        long Us(TimeSpan age) => (now - age - DateTimeOffset.UnixEpoch).Ticks / 10;
+        await store.WriteAsync(
+        [
+            TraceStoreContract.Trace(1) with { StartedAtUs = Us(TimeSpan.FromDays(3)) },
+            TraceStoreContract.Trace(2) with { StartedAtUs = Us(TimeSpan.FromHours(36)), RequestBody = "kept a day" },
+            TraceStoreContract.Trace(3) with { StartedAtUs = Us(TimeSpan.FromHours(1)), RequestBody = "fresh" },
+        ], CancellationToken.None);
+
+        var result = await gateway.Services.GetRequiredService<TracePurger>().PurgeAsync(CancellationToken.None);
+
+        Assert.Equal(new PurgeResult(1, 1, 0), result);
+        Assert.Null((await store.GetAsync(TraceStoreContract.Trace(2).RequestId, CancellationToken.None))!.RequestBody);
+        Assert.Equal("fresh", (await store.GetAsync(TraceStoreContract.Trace(3).RequestId, CancellationToken.None))!.RequestBody);
+    }
+
     /// <summary>A real store that can be made to refuse writes, as a store that is down does.</summary>
     private sealed class SwitchableStore(SqliteTraceStore inner) : ITraceStore
     {

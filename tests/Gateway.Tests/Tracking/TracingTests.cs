@@ -72,6 +72,7 @@ public sealed class TracingTests : IAsyncLifetime
 
         Assert.Equal(result.GetRawResponse().Headers.TryGetValue("x-request-id", out var id) ? id : null, trace.RequestId);
         Assert.Equal(("OK", 200, "chat", false), (trace.State, trace.StatusCode, trace.Operation, trace.Stream));
+        Assert.Null(trace.ParentSpanId); // no traceparent: the gateway's span is the trace's root
         Assert.Equal(("chat", "alice", "alice-laptop", "openai", "gpt-4o-mini", 1), (trace.Endpoint, trace.User, trace.KeyId, trace.Provider, trace.Model, trace.Attempts));
         Assert.Equal(["eng", "ml"], trace.Groups);
         Assert.Equal((usage.InputTokenCount, usage.OutputTokenCount, 8L, 2L, false),

@@ -86,8 +86,8 @@ internal sealed record TrackingConfig
     [Description("Traces per batch: one transaction each.")]
     public int BatchSize { get; init; } = 500;
 
-    [Description("The longest a trace waits in memory before its batch is written; also the most a crash can lose (see docs/operations.md).")]
-    public TimeSpan FlushInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+    [Description("How long the writer lets traces gather after a batch's first one before writing the batch: longer means fewer, larger transactions and a wider crash window (see docs/operations.md).")]
+    public TimeSpan FlushInterval { get; init; } = TimeSpan.FromMilliseconds(200);
 
     [Description("Traces held in memory waiting for the writer; when full, requests wait for room rather than lose their trace.")]
     public int QueueCapacity { get; init; } = 50_000;

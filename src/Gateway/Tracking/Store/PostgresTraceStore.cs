@@ -5,8 +5,7 @@ namespace Gateway.Tracking.Store;
 
 /// <summary>
 /// The shared store for many replicas: PostgreSQL through one pooled <see cref="NpgsqlDataSource"/>. A batch is
-/// one transaction and one round trip per statement kind (Npgsql batches), so a replica writes thousands of
-/// traces a second over a single connection.
+/// one transaction of two statements, the traces and their rollups, each sending its rows as column arrays.
 /// </summary>
 internal sealed class PostgresTraceStore(NpgsqlDataSource dataSource) : SqlTraceStore
 {
@@ -60,29 +59,85 @@ internal sealed class PostgresTraceStore(NpgsqlDataSource dataSource) : SqlTrace
         return transaction;
     }
 
+    /// <summary>
+    /// The whole batch as one statement: each column sent as an array and unnested server-side, so PostgreSQL
+    /// parses, plans and acknowledges once per batch rather than once per trace.
+    /// </summary>
+    private const string InsertBatchSql = """
+        INSERT INTO traces (request_id, trace_id, span_id, parent_span_id, started_at_us, duration_ms, state, status_code, operation, stream,
+            endpoint, user_name, groups, key_id, provider, model, attempts, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens,
+            usage_estimated, cost_nusd, priced, ttft_ms, error_code, error_message, request_body, response_body, spans)
+        SELECT * FROM unnest(@request_id, @trace_id, @span_id, @parent_span_id, @started_at_us, @duration_ms, @state, @status_code, @operation, @stream,
+            @endpoint, @user_name, @groups, @key_id, @provider, @model, @attempts, @prompt_tokens, @completion_tokens, @cached_tokens, @reasoning_tokens,
+            @usage_estimated, @cost_nusd, @priced, @ttft_ms, @error_code, @error_message, @request_body, @response_body, @spans)
+        ON CONFLICT (request_id) DO NOTHING
+        RETURNING request_id
+        """;
+
     protected override async Task<IReadOnlyList<TraceRecord>> InsertTracesAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<TraceRecord> batch, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlBatch((NpgsqlConnection)connection, (NpgsqlTransaction)transaction);
-        foreach (var trace in batch)
+        await using var command = new NpgsqlCommand(InsertBatchSql, (NpgsqlConnection)connection, (NpgsqlTransaction)transaction);
+        var p = command.Parameters;
+        T[] Column<T>(Func<TraceRecord, T> value) => [.. batch.Select(value)];
+        p.AddWithValue("request_id", Column(t => t.RequestId));
+        p.AddWithValue("trace_id", Column(t => t.TraceId));
+        p.AddWithValue("span_id", Column(t => t.SpanId));
+        p.AddWithValue("parent_span_id", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text, Column(t => t.ParentSpanId));
+        p.AddWithValue("started_at_us", Column(t => t.StartedAtUs));
+        p.AddWithValue("duration_ms", Column(t => t.DurationMs));
+        p.AddWithValue("state", Column(t => t.State));
+        p.AddWithValue("status_code", Column(t => t.StatusCode));
+        p.AddWithValue("operation", Column(t => t.Operation));
+        p.AddWithValue("stream", Column(t => t.Stream ? 1 : 0));
+        p.AddWithValue("endpoint", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text, Column(t => t.Endpoint));
+        p.AddWithValue("user_name", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text, Column(t => t.User));
+        p.AddWithValue("groups", Column(t => GroupsText(t.Groups)));
+        p.AddWithValue("key_id", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text, Column(t => t.KeyId));
+        p.AddWithValue("provider", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text, Column(t => t.Provider));
+        p.AddWithValue("model", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text, Column(t => t.Model));
+        p.AddWithValue("attempts", Column(t => t.Attempts));
+        p.AddWithValue("prompt_tokens", Column(t => t.PromptTokens));
+        p.AddWithValue("completion_tokens", Column(t => t.CompletionTokens));
+        p.AddWithValue("cached_tokens", Column(t => t.CachedTokens));
+        p.AddWithValue("reasoning_tokens", Column(t => t.ReasoningTokens));
+        p.AddWithValue("usage_estimated", Column(t => t.UsageEstimated ? 1 : 0));
+        p.AddWithValue("cost_nusd", Column(t => t.CostNanoUsd));
+        p.AddWithValue("priced", Column(t => t.Priced ? 1 : 0));
+        p.AddWithValue("ttft_ms", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Double, Column(t => t.TimeToFirstTokenMs));
+        p.AddWithValue("error_code", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text, Column(t => t.ErrorCode));
+        p.AddWithValue("error_message", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text, Column(t => t.ErrorMessage));
+        p.AddWithValue("request_body", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text, Column(t => t.RequestBody));
+        p.AddWithValue("response_body", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text, Column(t => t.ResponseBody));
+        p.AddWithValue("spans", Column(SpansJson));
+        var inserted = new HashSet<string>(StringComparer.Ordinal);
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
-            var insert = new NpgsqlBatchCommand(InsertTraceSql);
-            AddTrace(insert, trace);
-            command.BatchCommands.Add(insert);
-        }
-
-        await command.ExecuteNonQueryAsync(cancellationToken);
-        var inserted = new List<TraceRecord>(batch.Count);
-        for (var i = 0; i < batch.Count; i++)
-        {
-            if (command.BatchCommands[i].RecordsAffected == 1)
+            while (await reader.ReadAsync(cancellationToken))
             {
-                inserted.Add(batch[i]);
+                inserted.Add(reader.GetString(0));
             }
         }
 
-        return inserted;
+        return [.. batch.Where(t => inserted.Contains(t.RequestId))];
     }
 
+    private const string UpsertRollupsSql = """
+        INSERT INTO usage_hourly (hour_start, endpoint, user_name, key_id, groups, provider, model,
+            requests, errors, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, estimated_requests, cost_nusd)
+        SELECT * FROM unnest(@hour_start, @endpoint, @user_name, @key_id, @groups, @provider, @model,
+            @requests, @errors, @prompt_tokens, @completion_tokens, @cached_tokens, @reasoning_tokens, @estimated_requests, @cost_nusd)
+        ON CONFLICT (hour_start, endpoint, user_name, key_id, groups, provider, model) DO UPDATE SET
+            requests = usage_hourly.requests + excluded.requests,
+            errors = usage_hourly.errors + excluded.errors,
+            prompt_tokens = usage_hourly.prompt_tokens + excluded.prompt_tokens,
+            completion_tokens = usage_hourly.completion_tokens + excluded.completion_tokens,
+            cached_tokens = usage_hourly.cached_tokens + excluded.cached_tokens,
+            reasoning_tokens = usage_hourly.reasoning_tokens + excluded.reasoning_tokens,
+            estimated_requests = usage_hourly.estimated_requests + excluded.estimated_requests,
+            cost_nusd = usage_hourly.cost_nusd + excluded.cost_nusd
+        """;
+
+    /// <summary>All of a batch's rollup rows as one upsert (the keys are unique within a batch: they were grouped).</summary>
     protected override async Task UpsertRollupsAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<(RollupKey Key, RollupTotals Totals)> rollups, CancellationToken cancellationToken)
     {
         if (rollups.Count == 0)
@@ -90,14 +145,24 @@ internal sealed class PostgresTraceStore(NpgsqlDataSource dataSource) : SqlTrace
             return;
         }
 
-        await using var command = new NpgsqlBatch((NpgsqlConnection)connection, (NpgsqlTransaction)transaction);
-        foreach (var (key, totals) in rollups)
-        {
-            var upsert = new NpgsqlBatchCommand(UpsertRollupSql);
-            AddRollup(upsert, key, totals);
-            command.BatchCommands.Add(upsert);
-        }
-
+        await using var command = new NpgsqlCommand(UpsertRollupsSql, (NpgsqlConnection)connection, (NpgsqlTransaction)transaction);
+        var p = command.Parameters;
+        T[] Column<T>(Func<(RollupKey Key, RollupTotals Totals), T> value) => [.. rollups.Select(value)];
+        p.AddWithValue("hour_start", Column(r => r.Key.HourStart));
+        p.AddWithValue("endpoint", Column(r => r.Key.Endpoint));
+        p.AddWithValue("user_name", Column(r => r.Key.User));
+        p.AddWithValue("key_id", Column(r => r.Key.KeyId));
+        p.AddWithValue("groups", Column(r => r.Key.Groups));
+        p.AddWithValue("provider", Column(r => r.Key.Provider));
+        p.AddWithValue("model", Column(r => r.Key.Model));
+        p.AddWithValue("requests", Column(r => r.Totals.Requests));
+        p.AddWithValue("errors", Column(r => r.Totals.Errors));
+        p.AddWithValue("prompt_tokens", Column(r => r.Totals.PromptTokens));
+        p.AddWithValue("completion_tokens", Column(r => r.Totals.CompletionTokens));
+        p.AddWithValue("cached_tokens", Column(r => r.Totals.CachedTokens));
+        p.AddWithValue("reasoning_tokens", Column(r => r.Totals.ReasoningTokens));
+        p.AddWithValue("estimated_requests", Column(r => r.Totals.Estimated));
+        p.AddWithValue("cost_nusd", Column(r => r.Totals.CostNanoUsd));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

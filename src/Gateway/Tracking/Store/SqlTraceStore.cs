@@ -72,32 +72,6 @@ internal abstract class SqlTraceStore : ITraceStore
         """,
     ];
 
-    protected const string InsertTraceSql = """
-        INSERT INTO traces (request_id, trace_id, span_id, parent_span_id, started_at_us, duration_ms, state, status_code, operation, stream,
-            endpoint, user_name, groups, key_id, provider, model, attempts, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens,
-            usage_estimated, cost_nusd, priced, ttft_ms, error_code, error_message, request_body, response_body, spans)
-        VALUES (@request_id, @trace_id, @span_id, @parent_span_id, @started_at_us, @duration_ms, @state, @status_code, @operation, @stream,
-            @endpoint, @user_name, @groups, @key_id, @provider, @model, @attempts, @prompt_tokens, @completion_tokens, @cached_tokens, @reasoning_tokens,
-            @usage_estimated, @cost_nusd, @priced, @ttft_ms, @error_code, @error_message, @request_body, @response_body, @spans)
-        ON CONFLICT (request_id) DO NOTHING
-        """;
-
-    protected const string UpsertRollupSql = """
-        INSERT INTO usage_hourly (hour_start, endpoint, user_name, key_id, groups, provider, model,
-            requests, errors, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, estimated_requests, cost_nusd)
-        VALUES (@hour_start, @endpoint, @user_name, @key_id, @groups, @provider, @model,
-            @requests, @errors, @prompt_tokens, @completion_tokens, @cached_tokens, @reasoning_tokens, @estimated_requests, @cost_nusd)
-        ON CONFLICT (hour_start, endpoint, user_name, key_id, groups, provider, model) DO UPDATE SET
-            requests = usage_hourly.requests + excluded.requests,
-            errors = usage_hourly.errors + excluded.errors,
-            prompt_tokens = usage_hourly.prompt_tokens + excluded.prompt_tokens,
-            completion_tokens = usage_hourly.completion_tokens + excluded.completion_tokens,
-            cached_tokens = usage_hourly.cached_tokens + excluded.cached_tokens,
-            reasoning_tokens = usage_hourly.reasoning_tokens + excluded.reasoning_tokens,
-            estimated_requests = usage_hourly.estimated_requests + excluded.estimated_requests,
-            cost_nusd = usage_hourly.cost_nusd + excluded.cost_nusd
-        """;
-
     private const string SummaryColumns = """
         request_id, trace_id, span_id, parent_span_id, started_at_us, duration_ms, state, status_code, operation, stream,
         endpoint, user_name, groups, key_id, provider, model, attempts, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens,
@@ -142,14 +116,23 @@ internal abstract class SqlTraceStore : ITraceStore
             return 0;
         }
 
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var inserted = await InsertTracesAsync(connection, transaction, batch, cancellationToken);
-        // Only traces new to the store count in the rollups: a replayed batch adds nothing twice.
-        var rollups = inserted.GroupBy(RollupKey.Of).Select(g => (g.Key, Totals: RollupTotals.Sum(g))).ToList();
-        await UpsertRollupsAsync(connection, transaction, rollups, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return inserted.Count;
+        var connection = await AcquireWriterAsync(cancellationToken);
+        var failed = true;
+        try
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var inserted = await InsertTracesAsync(connection, transaction, batch, cancellationToken);
+            // Only traces new to the store count in the rollups: a replayed batch adds nothing twice.
+            var rollups = inserted.GroupBy(RollupKey.Of).Select(g => (g.Key, Totals: RollupTotals.Sum(g))).ToList();
+            await UpsertRollupsAsync(connection, transaction, rollups, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            failed = false;
+            return inserted.Count;
+        }
+        finally
+        {
+            await ReleaseWriterAsync(connection, failed);
+        }
     }
 
     public async Task<TracePage> QueryAsync(TraceQuery query, CancellationToken cancellationToken)
@@ -318,6 +301,12 @@ internal abstract class SqlTraceStore : ITraceStore
 
     protected abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
 
+    /// <summary>The connection a batch is written on: by default a pooled one of its own.</summary>
+    protected virtual Task<DbConnection> AcquireWriterAsync(CancellationToken cancellationToken) => OpenAsync(cancellationToken);
+
+    /// <summary>Done with the batch's connection; <paramref name="failed"/> when the batch did not commit.</summary>
+    protected virtual ValueTask ReleaseWriterAsync(DbConnection connection, bool failed) => connection.DisposeAsync();
+
     /// <summary>A transaction that only one replica at a time holds while migrating.</summary>
     protected abstract Task<DbTransaction> BeginMigrationAsync(DbConnection connection, CancellationToken cancellationToken);
 
@@ -350,63 +339,101 @@ internal abstract class SqlTraceStore : ITraceStore
         command.Collection.Add(parameter);
     }
 
-    /// <summary>The trace's columns as parameters of <see cref="InsertTraceSql"/>.</summary>
+    /// <summary>The trace's columns as named parameters (@request_id, …).</summary>
     protected static void AddTrace(Parameters command, TraceRecord trace)
     {
-        Add(command, "request_id", trace.RequestId);
-        Add(command, "trace_id", trace.TraceId);
-        Add(command, "span_id", trace.SpanId);
-        Add(command, "parent_span_id", trace.ParentSpanId);
-        Add(command, "started_at_us", trace.StartedAtUs);
-        Add(command, "duration_ms", trace.DurationMs);
-        Add(command, "state", trace.State);
-        Add(command, "status_code", trace.StatusCode);
-        Add(command, "operation", trace.Operation);
-        Add(command, "stream", trace.Stream ? 1 : 0);
-        Add(command, "endpoint", trace.Endpoint);
-        Add(command, "user_name", trace.User);
-        Add(command, "groups", GroupsText(trace.Groups));
-        Add(command, "key_id", trace.KeyId);
-        Add(command, "provider", trace.Provider);
-        Add(command, "model", trace.Model);
-        Add(command, "attempts", trace.Attempts);
-        Add(command, "prompt_tokens", trace.PromptTokens);
-        Add(command, "completion_tokens", trace.CompletionTokens);
-        Add(command, "cached_tokens", trace.CachedTokens);
-        Add(command, "reasoning_tokens", trace.ReasoningTokens);
-        Add(command, "usage_estimated", trace.UsageEstimated ? 1 : 0);
-        Add(command, "cost_nusd", trace.CostNanoUsd);
-        Add(command, "priced", trace.Priced ? 1 : 0);
-        Add(command, "ttft_ms", trace.TimeToFirstTokenMs, DbType.Double);
-        Add(command, "error_code", trace.ErrorCode);
-        Add(command, "error_message", trace.ErrorMessage);
-        Add(command, "request_body", trace.RequestBody);
-        Add(command, "response_body", trace.ResponseBody);
-        Add(command, "spans", JsonSerializer.Serialize(trace.Spans, TrackingJson.Default.IReadOnlyListSpanRecord));
+        foreach (var (name, value, type) in TraceColumns(trace))
+        {
+            // With its prefix, SQLite finds a parameter in one lookup instead of trying @, $ and : in turn.
+            Add(command, "@" + name, value, type);
+        }
+    }
+
+    /// <summary>Reuses the parameters <see cref="AddTrace"/> made (a prepared statement, executed once per trace).</summary>
+    protected static void SetTrace(DbCommand command, TraceRecord trace)
+    {
+        var i = 0;
+        foreach (var (_, value, _) in TraceColumns(trace))
+        {
+            command.Parameters[i++].Value = value ?? DBNull.Value;
+        }
+    }
+
+    private static IEnumerable<(string Name, object? Value, DbType? Type)> TraceColumns(TraceRecord trace)
+    {
+        yield return ("request_id", trace.RequestId, null);
+        yield return ("trace_id", trace.TraceId, null);
+        yield return ("span_id", trace.SpanId, null);
+        yield return ("parent_span_id", trace.ParentSpanId, null);
+        yield return ("started_at_us", trace.StartedAtUs, null);
+        yield return ("duration_ms", trace.DurationMs, null);
+        yield return ("state", trace.State, null);
+        yield return ("status_code", trace.StatusCode, null);
+        yield return ("operation", trace.Operation, null);
+        yield return ("stream", trace.Stream ? 1 : 0, null);
+        yield return ("endpoint", trace.Endpoint, null);
+        yield return ("user_name", trace.User, null);
+        yield return ("groups", GroupsText(trace.Groups), null);
+        yield return ("key_id", trace.KeyId, null);
+        yield return ("provider", trace.Provider, null);
+        yield return ("model", trace.Model, null);
+        yield return ("attempts", trace.Attempts, null);
+        yield return ("prompt_tokens", trace.PromptTokens, null);
+        yield return ("completion_tokens", trace.CompletionTokens, null);
+        yield return ("cached_tokens", trace.CachedTokens, null);
+        yield return ("reasoning_tokens", trace.ReasoningTokens, null);
+        yield return ("usage_estimated", trace.UsageEstimated ? 1 : 0, null);
+        yield return ("cost_nusd", trace.CostNanoUsd, null);
+        yield return ("priced", trace.Priced ? 1 : 0, null);
+        yield return ("ttft_ms", trace.TimeToFirstTokenMs, DbType.Double);
+        yield return ("error_code", trace.ErrorCode, null);
+        yield return ("error_message", trace.ErrorMessage, null);
+        yield return ("request_body", trace.RequestBody, null);
+        yield return ("response_body", trace.ResponseBody, null);
+        yield return ("spans", SpansJson(trace), null);
     }
 
     protected static void AddRollup(Parameters command, RollupKey key, RollupTotals totals)
     {
-        Add(command, "hour_start", key.HourStart);
-        Add(command, "endpoint", key.Endpoint);
-        Add(command, "user_name", key.User);
-        Add(command, "key_id", key.KeyId);
-        Add(command, "groups", key.Groups);
-        Add(command, "provider", key.Provider);
-        Add(command, "model", key.Model);
-        Add(command, "requests", totals.Requests);
-        Add(command, "errors", totals.Errors);
-        Add(command, "prompt_tokens", totals.PromptTokens);
-        Add(command, "completion_tokens", totals.CompletionTokens);
-        Add(command, "cached_tokens", totals.CachedTokens);
-        Add(command, "reasoning_tokens", totals.ReasoningTokens);
-        Add(command, "estimated_requests", totals.Estimated);
-        Add(command, "cost_nusd", totals.CostNanoUsd);
+        foreach (var (name, value) in RollupColumns(key, totals))
+        {
+            Add(command, "@" + name, value);
+        }
+    }
+
+    protected static void SetRollup(DbCommand command, RollupKey key, RollupTotals totals)
+    {
+        var i = 0;
+        foreach (var (_, value) in RollupColumns(key, totals))
+        {
+            command.Parameters[i++].Value = value;
+        }
+    }
+
+    private static IEnumerable<(string Name, object Value)> RollupColumns(RollupKey key, RollupTotals totals)
+    {
+        yield return ("hour_start", key.HourStart);
+        yield return ("endpoint", key.Endpoint);
+        yield return ("user_name", key.User);
+        yield return ("key_id", key.KeyId);
+        yield return ("groups", key.Groups);
+        yield return ("provider", key.Provider);
+        yield return ("model", key.Model);
+        yield return ("requests", totals.Requests);
+        yield return ("errors", totals.Errors);
+        yield return ("prompt_tokens", totals.PromptTokens);
+        yield return ("completion_tokens", totals.CompletionTokens);
+        yield return ("cached_tokens", totals.CachedTokens);
+        yield return ("reasoning_tokens", totals.ReasoningTokens);
+        yield return ("estimated_requests", totals.Estimated);
+        yield return ("cost_nusd", totals.CostNanoUsd);
     }
 
     /// <summary>Groups as one searchable text: ",a,b," (sorted), "" for none.</summary>
     public static string GroupsText(IReadOnlyList<string> groups) =>
         groups.Count == 0 ? "" : "," + string.Join(",", groups.Order(StringComparer.Ordinal)) + ",";
+
+    protected static string SpansJson(TraceRecord trace) => JsonSerializer.Serialize(trace.Spans, TrackingJson.Default.IReadOnlyListSpanRecord);
 
     public static IReadOnlyList<string> ParseGroups(string text) => text.Split(',', StringSplitOptions.RemoveEmptyEntries);
 
@@ -467,12 +494,10 @@ internal abstract class SqlTraceStore : ITraceStore
     }
 }
 
-/// <summary>Where a statement's parameters go: a command's or a batch command's.</summary>
+/// <summary>Where a statement's parameters go.</summary>
 internal readonly record struct Parameters(DbParameterCollection Collection, Func<DbParameter> Create)
 {
     public static implicit operator Parameters(DbCommand command) => new(command.Parameters, command.CreateParameter);
-
-    public static implicit operator Parameters(DbBatchCommand command) => new(command.Parameters, command.CreateParameter);
 }
 
 /// <summary>One row of the hourly rollup: who, where and what, by the hour.</summary>

@@ -7,6 +7,38 @@ namespace Gateway.Tracking.Store;
 internal sealed class SqliteTraceStore : SqlTraceStore
 {
     private readonly string _connectionString;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+
+    // The writer keeps one connection and its two statements prepared: per batch, only values change.
+    private SqliteConnection? _writer;
+    private SqliteCommand? _insert;
+    private SqliteCommand? _upsert;
+
+    private const string InsertTraceSql = """
+        INSERT INTO traces (request_id, trace_id, span_id, parent_span_id, started_at_us, duration_ms, state, status_code, operation, stream,
+            endpoint, user_name, groups, key_id, provider, model, attempts, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens,
+            usage_estimated, cost_nusd, priced, ttft_ms, error_code, error_message, request_body, response_body, spans)
+        VALUES (@request_id, @trace_id, @span_id, @parent_span_id, @started_at_us, @duration_ms, @state, @status_code, @operation, @stream,
+            @endpoint, @user_name, @groups, @key_id, @provider, @model, @attempts, @prompt_tokens, @completion_tokens, @cached_tokens, @reasoning_tokens,
+            @usage_estimated, @cost_nusd, @priced, @ttft_ms, @error_code, @error_message, @request_body, @response_body, @spans)
+        ON CONFLICT (request_id) DO NOTHING
+        """;
+
+    private const string UpsertRollupSql = """
+        INSERT INTO usage_hourly (hour_start, endpoint, user_name, key_id, groups, provider, model,
+            requests, errors, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, estimated_requests, cost_nusd)
+        VALUES (@hour_start, @endpoint, @user_name, @key_id, @groups, @provider, @model,
+            @requests, @errors, @prompt_tokens, @completion_tokens, @cached_tokens, @reasoning_tokens, @estimated_requests, @cost_nusd)
+        ON CONFLICT (hour_start, endpoint, user_name, key_id, groups, provider, model) DO UPDATE SET
+            requests = usage_hourly.requests + excluded.requests,
+            errors = usage_hourly.errors + excluded.errors,
+            prompt_tokens = usage_hourly.prompt_tokens + excluded.prompt_tokens,
+            completion_tokens = usage_hourly.completion_tokens + excluded.completion_tokens,
+            cached_tokens = usage_hourly.cached_tokens + excluded.cached_tokens,
+            reasoning_tokens = usage_hourly.reasoning_tokens + excluded.reasoning_tokens,
+            estimated_requests = usage_hourly.estimated_requests + excluded.estimated_requests,
+            cost_nusd = usage_hourly.cost_nusd + excluded.cost_nusd
+        """;
 
     public SqliteTraceStore(string path)
     {
@@ -19,12 +51,65 @@ internal sealed class SqliteTraceStore : SqlTraceStore
 
     public string Path { get; }
 
-    public override ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
+        await _writeLock.WaitAsync();
+        try
+        {
+            await CloseWriterAsync();
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+
         // Pooled connections keep the file (and its WAL) open; let it go with the store.
-        using var connection = new SqliteConnection(_connectionString);
+        await using var connection = new SqliteConnection(_connectionString);
         SqliteConnection.ClearPool(connection);
-        return ValueTask.CompletedTask;
+    }
+
+    protected override async Task<DbConnection> AcquireWriterAsync(CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            return _writer ??= (SqliteConnection)await OpenAsync(cancellationToken);
+        }
+        catch
+        {
+            _writeLock.Release();
+            throw;
+        }
+    }
+
+    protected override async ValueTask ReleaseWriterAsync(DbConnection connection, bool failed)
+    {
+        if (failed)
+        {
+            await CloseWriterAsync(); // a fresh connection next time
+        }
+
+        _writeLock.Release();
+    }
+
+    private async ValueTask CloseWriterAsync()
+    {
+        if (_insert is not null)
+        {
+            await _insert.DisposeAsync();
+        }
+
+        if (_upsert is not null)
+        {
+            await _upsert.DisposeAsync();
+        }
+
+        if (_writer is not null)
+        {
+            await _writer.DisposeAsync();
+        }
+
+        (_insert, _upsert, _writer) = (null, null, null);
     }
 
     protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
@@ -46,11 +131,18 @@ internal sealed class SqliteTraceStore : SqlTraceStore
     protected override async Task<IReadOnlyList<TraceRecord>> InsertTracesAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<TraceRecord> batch, CancellationToken cancellationToken)
     {
         var inserted = new List<TraceRecord>(batch.Count);
-        await using var command = Command(connection, transaction, InsertTraceSql);
+        if (_insert is null)
+        {
+            _insert = (SqliteCommand)Command(connection, transaction, InsertTraceSql);
+            AddTrace(_insert, batch[0]);
+            _insert.Prepare();
+        }
+
+        var command = _insert;
+        command.Transaction = (SqliteTransaction)transaction;
         foreach (var trace in batch)
         {
-            command.Parameters.Clear();
-            AddTrace(command, trace);
+            SetTrace(command, trace);
             if (await command.ExecuteNonQueryAsync(cancellationToken) == 1)
             {
                 inserted.Add(trace);
@@ -62,11 +154,23 @@ internal sealed class SqliteTraceStore : SqlTraceStore
 
     protected override async Task UpsertRollupsAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<(RollupKey Key, RollupTotals Totals)> rollups, CancellationToken cancellationToken)
     {
-        await using var command = Command(connection, transaction, UpsertRollupSql);
+        if (rollups.Count == 0)
+        {
+            return;
+        }
+
+        if (_upsert is null)
+        {
+            _upsert = (SqliteCommand)Command(connection, transaction, UpsertRollupSql);
+            AddRollup(_upsert, rollups[0].Key, rollups[0].Totals);
+            _upsert.Prepare();
+        }
+
+        var command = _upsert;
+        command.Transaction = (SqliteTransaction)transaction;
         foreach (var (key, totals) in rollups)
         {
-            command.Parameters.Clear();
-            AddRollup(command, key, totals);
+            SetRollup(command, key, totals);
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
     }
