@@ -20,8 +20,8 @@ internal sealed class TraceJournal : IDisposable
 
     public TraceJournal(string directory)
     {
+        // The folder is made by the first spill: a gateway whose store never fails leaves none behind.
         _directory = Path.GetFullPath(directory);
-        Directory.CreateDirectory(_directory);
         var existing = Segments();
         _nextSegment = existing.Select(SegmentNumber).DefaultIfEmpty(0).Max() + 1;
         _hasSegments = existing.Length > 0;
@@ -37,6 +37,7 @@ internal sealed class TraceJournal : IDisposable
 
     public void Append(IReadOnlyList<TraceRecord> batch)
     {
+        Directory.CreateDirectory(_directory);
         _current ??= new FileStream(SegmentPath(_nextSegment++), FileMode.Append, FileAccess.Write, FileShare.Read, 64 * 1024);
         _hasSegments = true;
         using (var writer = new Utf8JsonWriter(_current, new JsonWriterOptions { SkipValidation = true }))
@@ -114,7 +115,7 @@ internal sealed class TraceJournal : IDisposable
     }
 
     private string[] Segments() =>
-        [.. Directory.GetFiles(_directory, "*" + Extension).OrderBy(SegmentNumber)];
+        Directory.Exists(_directory) ? [.. Directory.GetFiles(_directory, "*" + Extension).OrderBy(SegmentNumber)] : [];
 
     private static long SegmentNumber(string path) =>
         long.TryParse(Path.GetFileNameWithoutExtension(path), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0;

@@ -30,6 +30,11 @@ internal sealed partial class TracePurger(ConfigStore config, TraceWriter writer
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!config.Current.Config.Tracking.Enabled)
+        {
+            return; // read at start-up, as the writer does
+        }
+
         using var timer = new PeriodicTimer(Interval, time);
         try
         {

@@ -211,10 +211,11 @@ internal sealed partial class TraceWriter : IHostedLifecycleService, IDisposable
         while (true)
         {
             var more = await WaitAsync(reader);
-            if (more && !_draining.IsCancellationRequested)
+            if (more && reader.Count < _options.BatchSize && !_draining.IsCancellationRequested)
             {
                 // Let traces pile up into one batch (one timer, not a wake per trace): a transaction per
-                // request would cost more than the request. Shutdown cuts the wait short.
+                // request would cost more than the request. A full batch waiting goes at once; shutdown cuts
+                // the wait short.
                 try
                 {
                     await Task.Delay(_options.FlushInterval, _time, _draining.Token);

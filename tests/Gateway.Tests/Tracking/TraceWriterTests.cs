@@ -95,6 +95,23 @@ public sealed class TraceWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task With_tracking_off_nothing_is_written_and_the_reading_apis_say_so()
+    {
+        await using (var gateway = await GatewayHost.StartAsync(Config("enabled: false")))
+        {
+            using var chat = await gateway.Client.SendAsync(Http.Post("/v1/chat/completions", Http.Chat("chat")));
+            chat.EnsureSuccessStatusCode();
+            Assert.False(chat.Headers.Contains("x-request-id"));
+
+            using var usage = await gateway.Client.GetAsync("/api/usage");
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, usage.StatusCode);
+            Assert.Equal("tracking_disabled", (await Http.ReadErrorAsync(usage)).Code);
+        }
+
+        Assert.Empty(Directory.GetFileSystemEntries(_directory)); // no database, no journal
+    }
+
+    [Fact]
     public async Task The_hourly_purge_applies_the_retention_in_the_config()
     {
         await using var gateway = await GatewayHost.StartAsync(Config("retention: { traces: 2d, bodies: 1d, usage: 30d }"));

@@ -126,16 +126,8 @@ internal sealed class PostgresTraceStore(NpgsqlDataSource dataSource) : SqlTrace
             requests, errors, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, estimated_requests, cost_nusd)
         SELECT * FROM unnest(@hour_start, @endpoint, @user_name, @key_id, @groups, @provider, @model,
             @requests, @errors, @prompt_tokens, @completion_tokens, @cached_tokens, @reasoning_tokens, @estimated_requests, @cost_nusd)
-        ON CONFLICT (hour_start, endpoint, user_name, key_id, groups, provider, model) DO UPDATE SET
-            requests = usage_hourly.requests + excluded.requests,
-            errors = usage_hourly.errors + excluded.errors,
-            prompt_tokens = usage_hourly.prompt_tokens + excluded.prompt_tokens,
-            completion_tokens = usage_hourly.completion_tokens + excluded.completion_tokens,
-            cached_tokens = usage_hourly.cached_tokens + excluded.cached_tokens,
-            reasoning_tokens = usage_hourly.reasoning_tokens + excluded.reasoning_tokens,
-            estimated_requests = usage_hourly.estimated_requests + excluded.estimated_requests,
-            cost_nusd = usage_hourly.cost_nusd + excluded.cost_nusd
-        """;
+
+        """ + AddToRollup;
 
     /// <summary>All of a batch's rollup rows as one upsert (the keys are unique within a batch: they were grouped).</summary>
     protected override async Task UpsertRollupsAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<(RollupKey Key, RollupTotals Totals)> rollups, CancellationToken cancellationToken)

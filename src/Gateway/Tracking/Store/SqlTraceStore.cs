@@ -72,6 +72,19 @@ internal abstract class SqlTraceStore : ITraceStore
         """,
     ];
 
+    /// <summary>The end of a rollup insert: a row that exists already gets the new sums added to it.</summary>
+    protected const string AddToRollup = """
+         ON CONFLICT (hour_start, endpoint, user_name, key_id, groups, provider, model) DO UPDATE SET
+            requests = usage_hourly.requests + excluded.requests,
+            errors = usage_hourly.errors + excluded.errors,
+            prompt_tokens = usage_hourly.prompt_tokens + excluded.prompt_tokens,
+            completion_tokens = usage_hourly.completion_tokens + excluded.completion_tokens,
+            cached_tokens = usage_hourly.cached_tokens + excluded.cached_tokens,
+            reasoning_tokens = usage_hourly.reasoning_tokens + excluded.reasoning_tokens,
+            estimated_requests = usage_hourly.estimated_requests + excluded.estimated_requests,
+            cost_nusd = usage_hourly.cost_nusd + excluded.cost_nusd
+        """;
+
     private const string SummaryColumns = """
         request_id, trace_id, span_id, parent_span_id, started_at_us, duration_ms, state, status_code, operation, stream,
         endpoint, user_name, groups, key_id, provider, model, attempts, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens,
