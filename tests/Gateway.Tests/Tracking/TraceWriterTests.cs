@@ -116,6 +116,7 @@ public sealed class TraceWriterTests : IDisposable
     {
         await using var gateway = await GatewayHost.StartAsync(Config("retention: { traces: 2d, bodies: 1d, usage: 30d }"));
         var store = gateway.Writer().Store;
+        await gateway.Writer().EnsureMigratedAsync(CancellationToken.None); // the writer migrates in the background
         var now = TimeProvider.System.GetUtcNow();
         long Us(TimeSpan age) => (now - age - DateTimeOffset.UnixEpoch).Ticks / 10;
         await store.WriteAsync(
