@@ -11,14 +11,23 @@ namespace Gateway.Tracking;
 /// <summary>
 /// Takes finished traces off the request path: a bounded in-memory queue, drained by one loop on its own
 /// thread into batches (whatever queued within flush_interval of a batch's first trace, up to batch_size),
-/// each written to the store in one transaction. A batch the store refuses or is too slow for (write_timeout) is appended to the journal and
-/// the store is left alone for retry_interval; journaled batches are replayed, in order, before anything newer
-/// is written. On shutdown, after the server has finished its requests, the queue is drained.
+/// each written to the store in one transaction. A batch the store refuses or is too slow for
+/// (write_timeout) is appended to the journal and the store is left alone for retry_interval; journaled
+/// batches are replayed, in order, before anything newer is written. On shutdown, after the server has
+/// finished its requests, the queue is drained.
 /// </summary>
 internal sealed partial class TraceWriter : IHostedLifecycleService, IDisposable
 {
     /// <summary>How often an idle writer looks at the journal (replays once the store is back).</summary>
     private static readonly TimeSpan IdleCheck = TimeSpan.FromSeconds(1);
+
+    /// <summary>Queued by <see cref="FlushAsync"/>: when the loop reaches it, everything before it is written.</summary>
+    private static readonly TraceRecord FlushMarker = new()
+    {
+        RequestId = "", TraceId = "", SpanId = "", StartedAtUs = 0, DurationMs = 0, State = "", StatusCode = 0, Operation = "",
+    };
+
+    private readonly System.Collections.Concurrent.ConcurrentQueue<TaskCompletionSource> _flushWaiters = new();
 
     private readonly Channel<TraceRecord> _queue;
     private readonly TrackingConfig _options;
@@ -32,7 +41,8 @@ internal sealed partial class TraceWriter : IHostedLifecycleService, IDisposable
     private readonly DedicatedThreadScheduler _thread = new("trace-writer");
     private Task? _loop;
     private readonly SemaphoreSlim _migration = new(1, 1);
-    private readonly System.Collections.Concurrent.ConcurrentBag<(long Count, TaskCompletionSource Waiter)> _enqueueWaiters = [];
+    private readonly List<(long Count, TaskCompletionSource Waiter)> _enqueueWaiters = [];
+    private volatile int _enqueueWaiterCount;
     private long _enqueued;
     private long _journaledTotal;
     private volatile bool _migrated;
@@ -63,9 +73,6 @@ internal sealed partial class TraceWriter : IHostedLifecycleService, IDisposable
 
     public TraceJournal Journal { get; }
 
-    /// <summary>Traces waiting in memory.</summary>
-    public int Queued => _queue.Reader.Count;
-
     /// <summary>Traces that went to the journal since start-up (the store was down or slow).</summary>
     public long Journaled => Interlocked.Read(ref _journaledTotal);
 
@@ -81,15 +88,9 @@ internal sealed partial class TraceWriter : IHostedLifecycleService, IDisposable
         }
 
         var total = Interlocked.Increment(ref _enqueued);
-        if (!_enqueueWaiters.IsEmpty)
+        if (_enqueueWaiterCount > 0)
         {
-            foreach (var (count, waiter) in _enqueueWaiters)
-            {
-                if (total >= count)
-                {
-                    waiter.TrySetResult();
-                }
-            }
+            ReleaseEnqueueWaiters(total);
         }
     }
 
@@ -97,13 +98,28 @@ internal sealed partial class TraceWriter : IHostedLifecycleService, IDisposable
     public Task WhenEnqueuedAsync(long count)
     {
         var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _enqueueWaiters.Add((count, waiter));
-        if (Enqueued >= count)
+        lock (_enqueueWaiters)
         {
-            waiter.TrySetResult();
+            _enqueueWaiters.Add((count, waiter));
+            _enqueueWaiterCount = _enqueueWaiters.Count;
         }
 
+        ReleaseEnqueueWaiters(Enqueued);
         return waiter.Task;
+    }
+
+    private void ReleaseEnqueueWaiters(long total)
+    {
+        lock (_enqueueWaiters)
+        {
+            foreach (var (_, waiter) in _enqueueWaiters.Where(w => total >= w.Count))
+            {
+                waiter.TrySetResult();
+            }
+
+            _enqueueWaiters.RemoveAll(w => total >= w.Count);
+            _enqueueWaiterCount = _enqueueWaiters.Count;
+        }
     }
 
     /// <summary>Waits until everything queued so far is in the store (or the journal).</summary>
@@ -195,13 +211,6 @@ internal sealed partial class TraceWriter : IHostedLifecycleService, IDisposable
         _migration.Dispose();
         Journal.Dispose();
     }
-
-    private static readonly TraceRecord FlushMarker = new()
-    {
-        RequestId = "", TraceId = "", SpanId = "", StartedAtUs = 0, DurationMs = 0, State = "", StatusCode = 0, Operation = "",
-    };
-
-    private readonly System.Collections.Concurrent.ConcurrentQueue<TaskCompletionSource> _flushWaiters = new();
 
     private async Task RunAsync()
     {
