@@ -26,6 +26,9 @@ internal sealed partial class RequestRouter(TimeProvider time, Random random, Ga
     public const string ModelHeader = "x-gateway-model";
     public const string AttemptsHeader = "x-gateway-attempts";
 
+    /// <summary>Less of the deadline than this left: no further attempt is started.</summary>
+    private static readonly TimeSpan MinimumAttemptTime = TimeSpan.FromMilliseconds(10);
+
     public async Task RouteAsync(HttpContext context, CallerIdentity caller, RoutedEndpoint endpoint, RequestBody body, ParsedRequest parsed)
     {
         var log = new AttemptLog();
@@ -37,9 +40,9 @@ internal sealed partial class RequestRouter(TimeProvider time, Random random, Ga
         for (var i = 0; i < plan.Count; i++)
         {
             var remaining = endpoint.Config.Deadline - time.GetElapsedTime(started);
-            if (remaining <= TimeSpan.Zero)
+            if (remaining < MinimumAttemptTime)
             {
-                break;
+                break; // what is left could not even connect; timers firing a hair early must not start another
             }
 
             var result = await TryTargetAsync(context, caller, endpoint, plan[i], body, parsed, log, started);
