@@ -74,6 +74,7 @@ internal sealed class InferenceHandler(ConfigStore store, RequestRouter router, 
         {
             trace.Endpoint = endpoint?.Name ?? (parsed.Model is { Length: > 0 and <= 256 } asked ? asked : null);
             trace.Stream = parsed.Stream;
+            trace.Capture = endpoint?.Config.Capture ?? snapshot.Config.Tracking.Capture;
         }
 
         if (error is not null)
@@ -86,8 +87,7 @@ internal sealed class InferenceHandler(ConfigStore store, RequestRouter router, 
         {
             // Every provider's answer reaches the client in OpenAI's format: one meter reads usage off all of them.
             var tracking = snapshot.Config.Tracking;
-            var capture = endpoint!.Config.Capture ?? tracking.Capture;
-            var captureBytes = capture switch { "full" => (int)Math.Min(tracking.MaxCapture.Bytes, int.MaxValue), "preview" => tracking.PreviewChars * 4, _ => 0 };
+            var captureBytes = trace.Capture switch { "full" => (int)Math.Min(tracking.MaxCapture.Bytes, int.MaxValue), "preview" => tracking.PreviewChars * 4, _ => 0 };
             var response = context.Response;
             var strip = parsed.UsageForTraceOnly;
             bool IsEventStream()
@@ -162,8 +162,7 @@ internal sealed class InferenceHandler(ConfigStore store, RequestRouter router, 
         }
 
         var config = snapshot.Config;
-        var endpoint = trace.Endpoint is { } name && snapshot.Routes.Endpoints.TryGetValue(name, out var e) ? e : null;
-        var capture = endpoint?.Config.Capture ?? config.Tracking.Capture;
+        var capture = trace.Capture ?? config.Tracking.Capture; // none set: the request ended before its endpoint was known
         var target = trace.Target;
         var price = Pricing.Find(config, target?.Provider, target?.Model, trace.Meter?.Model);
         if (callerGone && trace.Error is null)

@@ -45,7 +45,8 @@ internal sealed class RequestTrace(Activity root, string operation, TimeProvider
 
     public int Attempts { get; set; }
 
-    public string? RequestCapture { get; set; }
+    /// <summary>none, preview or full: the endpoint's capture, or the tracking default, once the endpoint is known.</summary>
+    public string? Capture { get; set; }
 
     public void AddSpan(Activity activity)
     {

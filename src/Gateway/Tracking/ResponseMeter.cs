@@ -50,10 +50,6 @@ internal sealed class ResponseMeter(Stream inner, Func<bool> isEventStream, Time
     /// <summary>The answer's text (content deltas of a stream), for the tokenizer and the capture.</summary>
     public string CompletionText => _text?.ToString() ?? "";
 
-    public bool IsEventStream => _sse;
-
-    public long BytesWritten { get; private set; }
-
     public override bool CanRead => false;
     public override bool CanSeek => false;
     public override bool CanWrite => true;
@@ -178,7 +174,6 @@ internal sealed class ResponseMeter(Stream inner, Func<bool> isEventStream, Time
 
     private void Observe(ReadOnlySpan<byte> data)
     {
-        BytesWritten += data.Length;
         // The head keeps the capture and the model; most answers fit in it whole. Past it, a rolling tail keeps
         // the end, where usage is.
         var headSize = Math.Max(captureBytes, 1024);
@@ -286,7 +281,6 @@ internal sealed class ResponseMeter(Stream inner, Func<bool> isEventStream, Time
     /// <summary>Splits the written bytes into lines, reads each data line, and says which ranges go on to the client.</summary>
     private ForwardPlan FilterEvents(ReadOnlyMemory<byte> data)
     {
-        BytesWritten += data.Length;
         var source = data;
         if (_pendingLength > 0)
         {

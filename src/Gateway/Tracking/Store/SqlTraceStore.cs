@@ -337,9 +337,9 @@ internal abstract class SqlTraceStore : ITraceStore
     }
 
     /// <param name="type">Needed for a null that is not text: PostgreSQL won't put a text null in a number column.</param>
-    protected static void Add(Parameters command, string name, object? value, DbType? type = null)
+    protected static void Add(DbCommand command, string name, object? value, DbType? type = null)
     {
-        var parameter = command.Create();
+        var parameter = command.CreateParameter();
         parameter.ParameterName = name;
         parameter.Value = value ?? DBNull.Value;
         parameter.DbType = type ?? value switch
@@ -349,11 +349,11 @@ internal abstract class SqlTraceStore : ITraceStore
             double => DbType.Double,
             _ => DbType.String,
         };
-        command.Collection.Add(parameter);
+        command.Parameters.Add(parameter);
     }
 
     /// <summary>The trace's columns as named parameters (@request_id, …).</summary>
-    protected static void AddTrace(Parameters command, TraceRecord trace)
+    protected static void AddTrace(DbCommand command, TraceRecord trace)
     {
         foreach (var (name, value, type) in TraceColumns(trace))
         {
@@ -406,7 +406,7 @@ internal abstract class SqlTraceStore : ITraceStore
         yield return ("spans", SpansJson(trace), null);
     }
 
-    protected static void AddRollup(Parameters command, RollupKey key, RollupTotals totals)
+    protected static void AddRollup(DbCommand command, RollupKey key, RollupTotals totals)
     {
         foreach (var (name, value) in RollupColumns(key, totals))
         {
@@ -505,12 +505,6 @@ internal abstract class SqlTraceStore : ITraceStore
             }
             : trace;
     }
-}
-
-/// <summary>Where a statement's parameters go.</summary>
-internal readonly record struct Parameters(DbParameterCollection Collection, Func<DbParameter> Create)
-{
-    public static implicit operator Parameters(DbCommand command) => new(command.Parameters, command.CreateParameter);
 }
 
 /// <summary>One row of the hourly rollup: who, where and what, by the hour.</summary>
