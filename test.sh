@@ -9,13 +9,14 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 2
 fi
 
-# Debian packages the tests use (Redis and Chromium join as their issues land). Node.js runs the official npm
-# SDKs that prove the fake providers honest; PostgreSQL is the shared tracking store, started by the tests
-# themselves on loopback (as the package's postgres user when run as root).
+# Debian packages the tests use (Chromium joins with the web page). Node.js runs the official npm SDKs that prove
+# the fake providers honest; PostgreSQL (the shared tracking store) and Redis (the shared rate-limit counters) are
+# started by the tests themselves on loopback (PostgreSQL as the package's postgres user when run as root).
 apt_packages=()
 command -v node >/dev/null 2>&1 || apt_packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || apt_packages+=(npm)
 compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || apt_packages+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || apt_packages+=(redis-server)
 missing=()
 for package in "${apt_packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

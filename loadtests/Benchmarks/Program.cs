@@ -4,6 +4,11 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
+if (args is ["limiter", ..])
+{
+    return await Gateway.Benchmarks.LimiterBench.RunAsync(args[1..]);
+}
+
 if (args is ["tracking-writer", ..])
 {
     return await Gateway.Benchmarks.TrackingWriterBench.RunAsync(args[1..]);

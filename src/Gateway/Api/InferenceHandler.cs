@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Gateway.Auth;
 using Gateway.Configuration;
 using Gateway.Errors;
+using Gateway.RateLimiting;
 using Gateway.Routing;
 using Gateway.Tracking;
 using Microsoft.AspNetCore.Http;
@@ -11,38 +12,68 @@ namespace Gateway.Api;
 /// <summary>
 /// The data plane for /v1 inference calls: authenticate, read and check the body once, resolve the endpoint
 /// and hand over to the router, which picks targets and falls back; then hand the request's trace to the
-/// writer. Later stages (limits, guardrails) slot in between these steps.
+/// writer. Rate limits are decided after the endpoint is known and settled once the answer is complete.
 /// </summary>
-internal sealed class InferenceHandler(ConfigStore store, RequestRouter router, GatewayTracing tracing, TraceWriter writer, TimeProvider time)
+internal sealed class InferenceHandler(ConfigStore store, RequestRouter router, GatewayTracing tracing, TraceWriter writer, GatewayRateLimiter limiter, TimeProvider time)
 {
     public async Task HandleAsync(HttpContext context, EndpointKind kind)
     {
         // One snapshot for the whole request: a reload mid-request does not mix two configs.
         var snapshot = store.Current;
         var trace = tracing.Begin(context, kind.Name());
-        RequestBody? body = null;
+        Handled handled = default;
         try
         {
-            body = await HandleAsync(context, kind, snapshot, trace);
+            handled = await HandleAsync(context, kind, snapshot, trace);
         }
         finally
         {
             try
             {
+                // The answer is complete: usage is known now, for the limits' settlement and the trace.
+                // (An exception out of the router leaves the meter on the trace only.)
+                var meter = handled.Meter ?? trace?.Meter;
+                var callerGone = meter is not null && !await TryCompleteAsync(meter, context.RequestAborted);
+                if (handled.Lease is { HasLimits: true } lease)
+                {
+                    var target = trace?.Target;
+                    var failed = context.Response.StatusCode >= 400 || trace?.Error is not null;
+                    lease.Settle(snapshot.Config, meter?.Usage, failed, target?.Provider, target?.Model, meter?.Model);
+                }
+
                 if (trace is not null)
                 {
-                    await EndTraceAsync(context, trace, snapshot, body);
+                    await EndTraceAsync(context, trace, snapshot, handled.Body, callerGone);
                 }
+
+                meter?.Release();
             }
             finally
             {
-                body?.Dispose();
+                handled.Body?.Dispose();
             }
         }
     }
 
-    /// <summary>Serves the request; returns its body (still to be disposed) once read.</summary>
-    private async Task<RequestBody?> HandleAsync(HttpContext context, EndpointKind kind, GatewaySnapshot snapshot, RequestTrace? trace)
+    /// <summary>What a request left behind for its end: its body (still to be disposed), its limit lease and the meter on its answer.</summary>
+    private readonly record struct Handled(RequestBody? Body, LimitLease? Lease = null, ResponseMeter? Meter = null);
+
+    /// <summary>Sends what the meter still holds; false when the caller has gone meanwhile.</summary>
+    private static async Task<bool> TryCompleteAsync(ResponseMeter meter, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await meter.CompleteAsync(cancellationToken);
+            return true;
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Serves the request.</summary>
+    private async Task<Handled> HandleAsync(HttpContext context, EndpointKind kind, GatewaySnapshot snapshot, RequestTrace? trace)
     {
         CallerIdentity caller;
         using (var auth = tracing.StartSpan("auth"))
@@ -51,7 +82,7 @@ internal sealed class InferenceHandler(ConfigStore store, RequestRouter router, 
             {
                 auth?.SetStatus(ActivityStatusCode.Error, authError.Code);
                 await ErrorResponseWriter.WriteAsync(context, authError);
-                return null;
+                return default;
             }
 
             auth?.SetTag("gateway.key_id", caller.KeyId);
@@ -66,7 +97,7 @@ internal sealed class InferenceHandler(ConfigStore store, RequestRouter router, 
         if (body is null)
         {
             await ErrorResponseWriter.WriteAsync(context, bodyError!);
-            return null;
+            return default;
         }
 
         var error = Route(snapshot, caller, body, kind, out var endpoint, out var parsed);
@@ -80,14 +111,27 @@ internal sealed class InferenceHandler(ConfigStore store, RequestRouter router, 
         if (error is not null)
         {
             await ErrorResponseWriter.WriteAsync(context, error);
-            return body;
+            return new Handled(body);
         }
 
-        if (trace is { Recorded: true })
+        var limits = limiter.Table(snapshot.Config).For(endpoint!.Name, caller);
+        LimitLease? lease = null;
+        if (limits.Limits.Length > 0)
+        {
+            lease = await LimitAsync(context, snapshot, caller, endpoint, kind, body, parsed);
+            if (!lease.IsAcquired)
+            {
+                return new Handled(body, lease);
+            }
+        }
+
+        ResponseMeter? meter = null;
+        if (trace is { Recorded: true } || limits.NeedsUsage)
         {
             // Every provider's answer reaches the client in OpenAI's format: one meter reads usage off all of them.
             var tracking = snapshot.Config.Tracking;
-            var captureBytes = trace.Capture switch { "full" => (int)Math.Min(tracking.MaxCapture.Bytes, int.MaxValue), "preview" => tracking.PreviewChars * 4, _ => 0 };
+            var capture = trace is { Recorded: true } ? trace.Capture : "none"; // a meter only for limits keeps no text
+            var captureBytes = capture switch { "full" => (int)Math.Min(tracking.MaxCapture.Bytes, int.MaxValue), "preview" => tracking.PreviewChars * 4, _ => 0 };
             var response = context.Response;
             var strip = parsed.UsageForTraceOnly;
             bool IsEventStream()
@@ -101,32 +145,59 @@ internal sealed class InferenceHandler(ConfigStore store, RequestRouter router, 
                 return sse;
             }
 
-            var meter = new ResponseMeter(response.Body, IsEventStream, time, captureBytes, strip);
+            meter = new ResponseMeter(response.Body, IsEventStream, time, captureBytes, strip);
             response.Body = meter;
-            trace.Meter = meter;
+            trace?.Meter = meter;
             parsed = parsed with { UsageForTrace = parsed.UsageForTraceOnly };
         }
 
-        await router.RouteAsync(context, caller, endpoint!, body, parsed);
-        return body;
+        await router.RouteAsync(context, caller, endpoint, body, parsed);
+        return new Handled(body, lease, meter);
     }
 
-    private async Task EndTraceAsync(HttpContext context, RequestTrace trace, GatewaySnapshot snapshot, RequestBody? body)
+    /// <summary>Checks and charges every limit that applies, in one store call; on refusal writes the 429 (or the 503).</summary>
+    private async Task<LimitLease> LimitAsync(HttpContext context, GatewaySnapshot snapshot, CallerIdentity caller, RoutedEndpoint endpoint, EndpointKind kind, RequestBody body, ParsedRequest parsed)
     {
-        var root = trace.Root;
-        var callerGone = context.RequestAborted.IsCancellationRequested;
-        if (trace.Meter is { } meter)
+        using var span = tracing.StartSpan("rate_limit");
+        var request = new LimitRequest(snapshot.Config, caller, endpoint.Name, kind.Name(), body.Memory, parsed.MaxOutputTokens);
+        var lease = (LimitLease)await limiter.AcquireAsync(request, permitCount: 1, context.RequestAborted);
+        span?.SetTag("gateway.rate_limit.store", lease.StoreName);
+        RateLimitHeaders.Register(context.Response, lease);
+        if (lease.IsAcquired)
         {
-            try
+            span?.SetTag("gateway.rate_limit.outcome", "allowed");
+            if (lease.ReservedTokens > 0)
             {
-                await meter.CompleteAsync(context.RequestAborted);
+                span?.SetTag("gateway.rate_limit.reserved_tokens", lease.ReservedTokens);
             }
-            catch (Exception exception) when (exception is OperationCanceledException or IOException)
-            {
-                callerGone = true;
-            }
+
+            return lease;
         }
 
+        GatewayError error;
+        if (lease.StoreDownReason is { } reason)
+        {
+            span?.SetTag("gateway.rate_limit.outcome", "store_down");
+            error = GatewayErrors.RateLimitStoreUnavailable(reason);
+        }
+        else
+        {
+            var denied = lease.DeniedLimit!;
+            span?.SetTag("gateway.rate_limit.outcome", "limited");
+            span?.SetTag("gateway.rate_limit.scope", denied.Scope);
+            span?.SetTag("gateway.rate_limit.kind", denied.Kind.Name());
+            error = GatewayErrors.RateLimited(denied, lease.DeniedAmount, lease.RetryAfter);
+        }
+
+        span?.SetStatus(ActivityStatusCode.Error, error.Code);
+        await ErrorResponseWriter.WriteAsync(context, error);
+        return lease;
+    }
+
+    private async Task EndTraceAsync(HttpContext context, RequestTrace trace, GatewaySnapshot snapshot, RequestBody? body, bool meterCallerGone)
+    {
+        var root = trace.Root;
+        var callerGone = meterCallerGone || context.RequestAborted.IsCancellationRequested;
         var status = callerGone && trace.Error is null ? StatusCodes.Status499ClientClosedRequest : context.Response.StatusCode;
         var usage = trace.Meter?.Usage;
         root.SetTag("http.response.status_code", status);
@@ -171,7 +242,6 @@ internal sealed class InferenceHandler(ConfigStore store, RequestRouter router, 
         }
 
         var record = trace.Build(status, config.Tracking, capture, price, body?.Memory ?? default);
-        trace.Meter?.Release();
         await writer.EnqueueAsync(record);
     }
 

@@ -49,6 +49,8 @@ internal static class OpenAiRequestReader
         string? model = null;
         int modelStart = 0, modelLength = 0;
         bool stream = false, includeUsage = false, hasStreamOptions = false, hasPayload = false;
+        long? maxOutput = null;
+        var choices = 1;
         var payloadField = PayloadField(kind);
 
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -87,6 +89,23 @@ internal static class OpenAiRequestReader
                 hasStreamOptions = true;
                 includeUsage = ReadIncludeUsage(ref reader);
             }
+            else if (reader.ValueTextEquals("max_tokens"u8) || reader.ValueTextEquals("max_completion_tokens"u8))
+            {
+                // Rate limits reserve the most the answer may cost; a value the provider will refuse counts as absent.
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var max) && max > 0)
+                {
+                    maxOutput = Math.Max(maxOutput ?? 0, max);
+                }
+            }
+            else if (reader.ValueTextEquals("n"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var n) && n is > 1 and <= 128)
+                {
+                    choices = n;
+                }
+            }
             else if (reader.ValueTextEquals(payloadField))
             {
                 reader.Read();
@@ -115,7 +134,10 @@ internal static class OpenAiRequestReader
             return GatewayErrors.MissingField(PayloadName(kind));
         }
 
-        parsed = new ParsedRequest(model, modelStart, modelLength, stream, includeUsage, hasStreamOptions);
+        parsed = new ParsedRequest(model, modelStart, modelLength, stream, includeUsage, hasStreamOptions)
+        {
+            MaxOutputTokens = maxOutput * choices,
+        };
         return null;
     }
 

@@ -16,6 +16,9 @@ internal readonly record struct ParsedRequest(string Model, int ModelTokenStart,
     /// </summary>
     public bool UsageForTraceOnly => Stream && !IncludeUsage && !HasStreamOptions;
 
+    /// <summary>The most output tokens the answer may have (max_tokens or max_completion_tokens, times n); null when not set.</summary>
+    public long? MaxOutputTokens { get; init; }
+
     /// <summary>Set when the trace's meter will take the usage chunk out: providers write (or ask for) one.</summary>
     public bool UsageForTrace { get; init; }
 

@@ -14,5 +14,8 @@ internal sealed record CallerIdentity(string KeyId, string User, IReadOnlyList<s
 {
     public static CallerIdentity Anonymous { get; } = new("anonymous", "anonymous", [], null, CallerRole.Admin);
 
+    /// <summary>The key's own limits (keys[].limits).</summary>
+    public IReadOnlyList<Configuration.Model.LimitConfig> KeyLimits { get; init; } = [];
+
     public bool MayCall(string endpoint) => Endpoints is null || Endpoints.Contains(endpoint);
 }

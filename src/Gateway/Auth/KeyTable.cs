@@ -36,7 +36,10 @@ internal sealed class KeyTable
                 User: key.User,
                 Groups: key.Groups,
                 Endpoints: key.Endpoints?.ToFrozenSet(StringComparer.Ordinal),
-                Role: key.Role switch { "admin" => CallerRole.Admin, "finance" => CallerRole.Finance, _ => CallerRole.User });
+                Role: key.Role switch { "admin" => CallerRole.Admin, "finance" => CallerRole.Finance, _ => CallerRole.User })
+            {
+                KeyLimits = key.Limits,
+            };
             entries[hex] = new Entry(hash, identity);
         }
 

@@ -23,6 +23,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddGatewayProviders();
         services.AddGatewayApi();
         services.AddGatewayTracking();
+        services.AddGatewayRateLimiting();
         return services;
     }
 
@@ -63,6 +64,13 @@ internal static class GatewayServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<Tracking.TraceWriter>());
         services.TryAddSingleton<Tracking.TracePurger>();
         services.AddHostedService(sp => sp.GetRequiredService<Tracking.TracePurger>());
+    }
+
+    private static void AddGatewayRateLimiting(this IServiceCollection services)
+    {
+        // Connects to Redis (when rate_limits.store names one) before the server takes requests.
+        services.TryAddSingleton<RateLimiting.GatewayRateLimiter>();
+        services.AddHostedService(sp => sp.GetRequiredService<RateLimiting.GatewayRateLimiter>());
     }
 
     private static void AddGatewayApi(this IServiceCollection services)

@@ -1,6 +1,3 @@
-using System.Text.Json;
-using Microsoft.ML.Tokenizers;
-
 namespace Gateway.Tracking;
 
 /// <summary>
@@ -10,19 +7,15 @@ namespace Gateway.Tracking;
 /// </summary>
 internal sealed class TokenEstimator
 {
-    // OpenAI's chat format adds a few tokens per message and for the reply's priming.
-    private const int TokensPerMessage = 3;
-    private const int ReplyPriming = 3;
-
-    private readonly Lazy<Tokenizer> _tokenizer = new(() => TiktokenTokenizer.CreateForModel("gpt-4o"));
+    private readonly TokenCounter _counter = TokenCounter.Shared;
 
     public TraceRecord Complete(TraceRecord record)
     {
         var result = record;
         if (record.Estimate is { } estimate)
         {
-            var prompt = CountPrompt(estimate.RequestBody, estimate.Operation);
-            var completion = estimate.CompletionText.Length == 0 ? 0 : _tokenizer.Value.CountTokens(estimate.CompletionText);
+            var prompt = _counter.CountPrompt(estimate.RequestBody, estimate.Operation);
+            var completion = _counter.Count(estimate.CompletionText);
             result = record with
             {
                 PromptTokens = prompt,
@@ -44,34 +37,4 @@ internal sealed class TokenEstimator
 
         return result;
     }
-
-    private long CountPrompt(byte[] body, string operation)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            var root = document.RootElement;
-            return operation switch
-            {
-                "chat" when root.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Array =>
-                    messages.EnumerateArray().Sum(m => TokensPerMessage + CountStrings(m)) + ReplyPriming,
-                "completions" when root.TryGetProperty("prompt", out var prompt) => CountStrings(prompt),
-                "embeddings" when root.TryGetProperty("input", out var input) => CountStrings(input),
-                _ => 0,
-            };
-        }
-        catch (JsonException)
-        {
-            return 0;
-        }
-    }
-
-    /// <summary>Every string under an element (message roles, names, text parts, tool arguments); token-id arrays count one each.</summary>
-    private long CountStrings(JsonElement element) => element.ValueKind switch
-    {
-        JsonValueKind.String => _tokenizer.Value.CountTokens(element.GetString()!),
-        JsonValueKind.Array => element.EnumerateArray().Sum(e => e.ValueKind == JsonValueKind.Number ? 1 : CountStrings(e)),
-        JsonValueKind.Object => element.EnumerateObject().Where(p => p.Name != "image_url").Sum(p => CountStrings(p.Value)),
-        _ => 0,
-    };
 }

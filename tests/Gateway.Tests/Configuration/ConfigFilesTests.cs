@@ -24,6 +24,7 @@ public sealed partial class ConfigFilesTests
         ["ADMIN_KEY"] = "gw-admin-sample-0123456789",
         ["FINANCE_KEY"] = "gw-finance-sample-0123456789",
         ["PG_PASSWORD"] = "pg-sample-password",
+        ["REDIS_PASSWORD"] = "redis-sample-password",
     };
 
     [Fact]

@@ -18,6 +18,9 @@ internal sealed record GatewayConfig
     [Description("Gateway keys: who may call, as which user and groups.")]
     public IReadOnlyList<KeyConfig> Keys { get; init; } = [];
 
+    [Description("Users by name, with limits over all of each user's keys.")]
+    public IReadOnlyDictionary<string, UserConfig> Users { get; init; } = Empty<UserConfig>();
+
     [Description("Groups by name, with limits shared by their members.")]
     public IReadOnlyDictionary<string, GroupConfig> Groups { get; init; } = Empty<GroupConfig>();
 

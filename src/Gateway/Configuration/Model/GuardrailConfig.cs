@@ -49,13 +49,22 @@ internal sealed record ModelPrice
 
 internal sealed record RateLimitsConfig
 {
-    [Description("redis://host:port for limits shared by replicas; memory for per-replica limits.")]
+    [Description("redis://host:port (or rediss:// for TLS) for limits shared by every replica; memory for per-replica limits. Read at start-up.")]
     [Secret(OnlyUserInfo = true)]
     public string Store { get; init; } = "memory";
 
-    [Description("When the store is unreachable: allow (local fallback limits) or deny (503).")]
+    [Description("When the store is unreachable or slower than 'timeout': allow (each replica decides locally with its share of every limit) or deny (503).")]
     [AllowedValues("allow", "deny")]
     public string OnStoreDown { get; init; } = "allow";
+
+    [Description("How long a request waits for the store's answer before it counts as down.")]
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    [Description("Prefix of every counter key, inside a Redis Cluster hash tag ({prefix}) so one script can touch all of a request's counters. Read at start-up.")]
+    public string KeyPrefix { get; init; } = "gateway";
+
+    [Description("Replicas to assume for local shares until the store has counted the live ones (each replica registers itself there).")]
+    public int Replicas { get; init; } = 1;
 }
 
 internal sealed record TrackingConfig

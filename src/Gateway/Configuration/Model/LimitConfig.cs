@@ -5,7 +5,7 @@ namespace Gateway.Configuration.Model;
 
 internal sealed record LimitConfig
 {
-    [Description("Whom the limit counts: endpoint, user, group or key (implied inside groups).")]
+    [Description("Under an endpoint, whom the limit counts: the endpoint as a whole (default), or each user, group or key on it separately. Implied elsewhere.")]
     [AllowedValues("endpoint", "user", "group", "key")]
     public string? Per { get; init; }
 
@@ -20,6 +20,12 @@ internal sealed record LimitConfig
 
     [Description("Window length: 1s, 1m, 1h, 1d, or month (calendar month).")]
     public required RateWindow Window { get; init; }
+}
+
+internal sealed record UserConfig
+{
+    [Description("Limits on the user, over all of their keys and endpoints.")]
+    public IReadOnlyList<LimitConfig> Limits { get; init; } = [];
 }
 
 internal sealed record GroupConfig

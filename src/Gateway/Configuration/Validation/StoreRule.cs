@@ -10,6 +10,24 @@ internal sealed class StoreRule : IConfigRule
             context.Error("rate_limits.store", "must be 'memory' or a redis://host:port URL");
         }
 
+        if (config.RateLimits is { } rateLimits)
+        {
+            if (rateLimits.Timeout > TimeSpan.FromSeconds(5))
+            {
+                context.Error("rate_limits.timeout", "must be at most 5s: every request waits this long for a store that is down");
+            }
+
+            if (rateLimits.Replicas is < 1 or > 10_000)
+            {
+                context.Error("rate_limits.replicas", "must be between 1 and 10000");
+            }
+
+            if (rateLimits.KeyPrefix.Length is 0 or > 64 || rateLimits.KeyPrefix.AsSpan().IndexOfAny("{}") >= 0)
+            {
+                context.Error("rate_limits.key_prefix", "must be 1 to 64 characters without '{' or '}' (it becomes the hash tag)");
+            }
+        }
+
         var store = config.Tracking.Store;
         var isSqlite = store.StartsWith("sqlite:", StringComparison.Ordinal) && store.Length > "sqlite:".Length;
         if (!isSqlite && !IsUrl(store, "postgres", "postgresql"))

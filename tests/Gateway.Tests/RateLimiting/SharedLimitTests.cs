@@ -1,0 +1,69 @@
+using System.Net;
+using Gateway.Tests.Support;
+
+namespace Gateway.Tests.RateLimiting;
+
+/// <summary>Limits shared through a real Redis: by concurrent callers of one gateway, and by three gateway processes.</summary>
+[Collection(nameof(UsesRedis))]
+public sealed class SharedLimitTests(RedisServer redis)
+{
+    [Theory]
+    [InlineData("{ per: endpoint, requests: 20, window: 1h }", "", "endpoint 'chat'")]
+    [InlineData("{ per: user, requests: 20, window: 1h }", "", "user 'alice' on endpoint 'chat'")]
+    [InlineData("{ per: group, requests: 20, window: 1h }", "", "group 'marketing' on endpoint 'chat'")]
+    [InlineData("{ per: key, requests: 20, window: 1h }", "", "key 'alice-laptop' on endpoint 'chat'")]
+    [InlineData("", "users: { alice: { limits: [ { requests: 20, window: 1h } ] } }", "user 'alice'")]
+    public async Task Concurrent_callers_of_one_gateway_get_exactly_the_limit(string endpointLimit, string extra, string scopeText)
+    {
+        var config = RateLimitTests.Config($"[ {endpointLimit} ]", extra + $"\nrate_limits: {{ store: \"{redis.Url}\", key_prefix: \"http-{Guid.NewGuid():N}\" }}");
+        await using var gateway = await GatewayHost.StartAsync(config);
+
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 40).Select(async _ =>
+        {
+            using var response = await gateway.Client.SendAsync(RateLimitTests.Chat(TestConfigs.AliceKey));
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                Assert.Contains(scopeText, (await Http.ReadErrorAsync(response)).Message);
+            }
+
+            return response.StatusCode;
+        }));
+
+        Assert.Equal(20, statuses.Count(s => s == HttpStatusCode.OK));
+        Assert.Equal(20, statuses.Count(s => s == HttpStatusCode.TooManyRequests));
+    }
+
+    [Fact]
+    public async Task Three_gateway_processes_sharing_redis_admit_the_limit_between_them()
+    {
+        const int limit = 150;
+        var config = RateLimitTests.Config($"[ {{ requests: {limit}, window: 1h }} ]", $"rate_limits: {{ store: \"{redis.Url}\", key_prefix: \"replicas-{Guid.NewGuid():N}\" }}\ntracking: {{ enabled: false }}");
+        var replicas = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => GatewayProcess.StartAsync(config)));
+        try
+        {
+            // 12 concurrent clients, each sending to the three replicas in turn: 300 requests for 150 places.
+            var admitted = 0;
+            var refused = 0;
+            await Task.WhenAll(Enumerable.Range(0, 12).Select(client => Task.Run(async () =>
+            {
+                for (var i = 0; i < 25; i++)
+                {
+                    var replica = replicas[(client + i) % replicas.Length];
+                    using var response = await replica.Client.SendAsync(RateLimitTests.Chat(TestConfigs.AliceKey));
+                    Interlocked.Increment(ref response.StatusCode == HttpStatusCode.OK ? ref admitted : ref refused);
+                    Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.TooManyRequests, $"unexpected {response.StatusCode}");
+                }
+            })));
+
+            Assert.InRange(admitted, (int)Math.Ceiling(0.99 * limit), limit);
+            Assert.Equal(300, admitted + refused);
+        }
+        finally
+        {
+            foreach (var replica in replicas)
+            {
+                await replica.DisposeAsync();
+            }
+        }
+    }
+}
