@@ -8,6 +8,8 @@
 #
 #   loadtests/limits-ab.sh [rounds=3] [out=loadtests/results/<date>-limits-ab.md]
 #
+# SCENARIOS="serial moderate saturation" (the default) picks scenarios.
+#
 # Needs a Release build (run.sh or `dotnet build Gateway.sln -c Release`), wrk and redis-server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +18,6 @@ out=${2:-loadtests/results/$(date -u +%F)-limits-ab.md}
 work=$(mktemp -d)
 up_port=$((20000 + $$ % 10000)); gw_port=$((up_port + 1)); redis_port=$((up_port + 2))
 redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no > "$work/redis.log" 2>&1 &
-redis_pid=$!
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 50); do redis-cli -p "$redis_port" ping > /dev/null 2>&1 && break; sleep 0.1; done
 
@@ -29,33 +30,20 @@ json.dump({"model": sys.argv[2], "messages": [{"role": "system", "content": "You
 PY
 done
 
+# shellcheck source=lib/measure.sh
+source loadtests/lib/measure.sh
 measure() { # mode latency_ms connections seconds → one JSON line
-  local mode=$1 latency=$2 conns=$3 secs=$4 store=memory model=chat
+  local mode=$1 store=memory model=chat
   [ "$mode" = redis ] && store="redis://127.0.0.1:$redis_port"
   [ "$mode" = off ] && model=chat-unlimited
-  rm -rf "$work/bench"; mkdir -p "$work/bench"
-  dotnet loadtests/FakeUpstream/bin/Release/net10.0/FakeUpstream.dll --urls "http://127.0.0.1:$up_port" > "$work/up.log" 2>&1 &
-  local up=$!
-  BENCH_GATEWAY_PORT=$gw_port BENCH_UPSTREAM="http://127.0.0.1:$up_port" BENCH_WORK="$work/bench" BENCH_TRACKING=false BENCH_LIMITS_STORE=$store \
-    dotnet src/Gateway/bin/Release/net10.0/gateway.dll --config loadtests/configs/gateway-full.yaml > "$work/gw.log" 2>&1 &
-  local gw=$!
-  for _ in $(seq 100); do
-    curl -sf -o /dev/null "http://127.0.0.1:$gw_port/healthz" && curl -sf -o /dev/null "http://127.0.0.1:$up_port/healthz" && break
-    sleep 0.1
-  done
-  curl -sf -X POST "http://127.0.0.1:$up_port/control?latency_ms=$latency&chunk_interval_ms=1&hold=false" > /dev/null
-  export BODY_FILE="$work/$model.json" HEADERS="Authorization: Bearer gw-load-tester-0123456789abcdef"
-  wrk -t1 "-c$conns" -d4s -s loadtests/wrk/post.lua "http://127.0.0.1:$gw_port/v1/chat/completions" > /dev/null
-  local before; before=$(awk '{print $14+$15}' "/proc/$gw/stat")
-  local result; result=$(wrk -t1 "-c$conns" "-d${secs}s" -s loadtests/wrk/post.lua "http://127.0.0.1:$gw_port/v1/chat/completions" | tail -1)
-  local after; after=$(awk '{print $14+$15}' "/proc/$gw/stat")
-  kill "$gw" "$up"; wait "$gw" "$up" 2>/dev/null || true
-  echo "$result" | python3 -c "import json,sys; r=json.load(sys.stdin); r['cpu_ticks']=$after-$before; r['mode']='$mode'; print(json.dumps(r))"
+  measure_gateway "$work/$model.json" "$2" "$3" "$4" BENCH_TRACKING=false BENCH_LIMITS_STORE="$store" \
+    | python3 -c "import json,sys; r=json.load(sys.stdin); r['mode']='$mode'; print(json.dumps(r))"
 }
 
 results="$work/results.jsonl"
-for scenario in "moderate 50 15 10" "saturation 0 64 8"; do
+for scenario in "serial 10 1 8" "moderate 50 15 10" "saturation 0 64 8"; do
   set -- $scenario
+  [[ " ${SCENARIOS:-serial moderate saturation} " == *" $1 "* ]] || continue
   for round in $(seq "$rounds"); do
     # Rotate the order each round, so no mode always runs first (or last) on a drifting machine.
     modes=(off memory redis); shift_by=$(( (round - 1) % 3 ))
@@ -69,12 +57,11 @@ done
 micro="$work/micro.md"
 dotnet loadtests/Benchmarks/bin/Release/net10.0/Gateway.Benchmarks.dll limiter --store memory --out "$micro" >&2
 dotnet loadtests/Benchmarks/bin/Release/net10.0/Gateway.Benchmarks.dll limiter --store "redis://127.0.0.1:$redis_port" --out "$micro" >&2
-redis_rtt=$(redis-cli -p "$redis_port" --latency -i 1 2>/dev/null | head -c 0; timeout 3 redis-cli -p "$redis_port" --latency-history -i 2 2>/dev/null | head -1 || true)
 
-python3 - "$results" "$out" "$micro" "$redis_rtt" <<'PY'
+python3 - "$results" "$out" "$micro" <<'PY'
 import json, statistics, sys, datetime
 rows = [json.loads(l) for l in open(sys.argv[1])]
-out, micro, rtt = sys.argv[2], open(sys.argv[3]).read().strip(), sys.argv[4].strip()
+out, micro = sys.argv[2], open(sys.argv[3]).read().strip()
 hz = 100  # clock ticks per second (/proc stat)
 def fig(r):
     n = r["requests"]
@@ -84,7 +71,8 @@ lines = [f"# What rate limits cost ({datetime.date.today()})", "",
          "`loadtests/limits-ab.sh`: loadtests/configs/gateway-full.yaml with tracking off, sending to `chat-unlimited` (off) or to `chat`",
          "with six counters a request (endpoint; user on the endpoint: requests and tokens; group: requests and tokens; key: tokens),",
          "kept in memory or in redis-server on loopback. Fresh processes for every measurement, after a 4 s warm-up, modes in",
-         "rotating order. Moderate: 50 ms upstream, 15 connections, 10 s. Saturation: 0 ms upstream, 64 connections, 8 s. 2 shared cores.", "",
+         "rotating order. Serial: 10 ms upstream, 1 connection, 8 s. Moderate: 50 ms upstream, 15 connections, 10 s.",
+         "Saturation: 0 ms upstream, 64 connections, 8 s. 2 shared cores.", "",
          "| scenario | round | limits | req/s | p50 | p99 | CPU per request | errors |", "|---|---:|---|---:|---:|---:|---:|---:|"]
 by = {}
 for r in rows:
@@ -92,15 +80,13 @@ for r in rows:
     lines.append(f"| {r['scenario']} | {r['round']} | {r['mode']} | {f['rps']:,.0f} | {f['p50']/1000:.3f} ms | {f['p99']/1000:.2f} ms | {f['cpu']:.0f} µs | {f['errors']} |")
 lines += ["", "Medians, and the limiter's difference against off:", "", "| scenario | limits | req/s (× off) | p50 (added) | p99 (added) | CPU per request |", "|---|---|---|---|---|---|"]
 m = lambda xs, k: statistics.median(x[k] for x in xs)
-for scenario in ["moderate", "saturation"]:
+for scenario in [s for s in ["serial", "moderate", "saturation"] if (s, "off") in by]:
     off = by[(scenario, "off")]
     for mode in ["off", "memory", "redis"]:
         xs = by[(scenario, mode)]
         lines.append(f"| {scenario} | {mode} | {m(xs,'rps'):,.0f} ({m(xs,'rps')/m(off,'rps'):.2f}×) | {m(xs,'p50')/1000:.3f} ms ({m(xs,'p50')-m(off,'p50'):+.0f} µs) | {m(xs,'p99')/1000:.2f} ms ({m(xs,'p99')-m(off,'p99'):+.0f} µs) | {m(xs,'cpu'):.0f} µs |")
 lines += ["", "The limiter alone (`Gateway.Benchmarks.dll limiter`): the same six counters and a 1 KB prompt (token estimate included),",
           "one acquisition at a time, then 64 in flight:", "", "| store | counters | acquisitions | p50 | p99 | throughput (64 in flight) |", "|---|---:|---:|---:|---:|---:|", micro]
-if rtt:
-    lines += ["", f"redis-cli --latency-history on the same Redis (a bare PING round trip, ms): `{rtt}`"]
 open(out, "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 PY

@@ -20,26 +20,11 @@ json.dump({"model": "chat", "messages": [{"role": "system", "content": "You are 
            {"role": "user", "content": text}], "temperature": 0.2, "max_tokens": 256}, open(sys.argv[1], "w"))
 PY
 
+# shellcheck source=lib/measure.sh
+source loadtests/lib/measure.sh
 measure() { # tracking latency_ms connections seconds → one JSON line
-  local tracking=$1 latency=$2 conns=$3 secs=$4
-  rm -rf "$work/bench"; mkdir -p "$work/bench"
-  dotnet loadtests/FakeUpstream/bin/Release/net10.0/FakeUpstream.dll --urls "http://127.0.0.1:$up_port" > "$work/up.log" 2>&1 &
-  local up=$!
-  BENCH_GATEWAY_PORT=$gw_port BENCH_UPSTREAM="http://127.0.0.1:$up_port" BENCH_WORK="$work/bench" BENCH_TRACKING=$tracking \
-    dotnet src/Gateway/bin/Release/net10.0/gateway.dll --config loadtests/configs/gateway-full.yaml > "$work/gw.log" 2>&1 &
-  local gw=$!
-  for _ in $(seq 100); do
-    curl -sf -o /dev/null "http://127.0.0.1:$gw_port/healthz" && curl -sf -o /dev/null "http://127.0.0.1:$up_port/healthz" && break
-    sleep 0.1
-  done
-  curl -sf -X POST "http://127.0.0.1:$up_port/control?latency_ms=$latency&chunk_interval_ms=1&hold=false" > /dev/null
-  export BODY_FILE="$work/chat.json" HEADERS="Authorization: Bearer gw-load-tester-0123456789abcdef"
-  wrk -t1 "-c$conns" -d4s -s loadtests/wrk/post.lua "http://127.0.0.1:$gw_port/v1/chat/completions" > /dev/null
-  local before; before=$(awk '{print $14+$15}' "/proc/$gw/stat")
-  local result; result=$(wrk -t1 "-c$conns" "-d${secs}s" -s loadtests/wrk/post.lua "http://127.0.0.1:$gw_port/v1/chat/completions" | tail -1)
-  local after; after=$(awk '{print $14+$15}' "/proc/$gw/stat")
-  kill "$gw" "$up"; wait "$gw" "$up" 2>/dev/null || true
-  echo "$result" | python3 -c "import json,sys; r=json.load(sys.stdin); r['cpu_ticks']=$after-$before; r['tracking']='$tracking'; print(json.dumps(r))"
+  measure_gateway "$work/chat.json" "$2" "$3" "$4" BENCH_TRACKING="$1" \
+    | python3 -c "import json,sys; r=json.load(sys.stdin); r['tracking']='$1'; print(json.dumps(r))"
 }
 
 results="$work/results.jsonl"

@@ -38,6 +38,7 @@ internal sealed partial class GatewayRateLimiter : PartitionedRateLimiter<LimitR
     private RedisCounterStore? _redis;
     private Task _census = Task.CompletedTask;
     private int _storeDown;
+    private long _localDecisionCount;
 
     public GatewayRateLimiter(ConfigStore config, TimeProvider time, ILogger<GatewayRateLimiter> logger, IMeterFactory meters)
     {
@@ -61,6 +62,9 @@ internal sealed partial class GatewayRateLimiter : PartitionedRateLimiter<LimitR
 
     public bool StoreIsDown => _storeDown == 1;
 
+    /// <summary>Requests this replica decided alone since it started (the local_decisions metric).</summary>
+    public long LocalDecisions => Interlocked.Read(ref _localDecisionCount);
+
     /// <summary>memory or redis.</summary>
     public string StoreName => _store.Name;
 
@@ -81,7 +85,9 @@ internal sealed partial class GatewayRateLimiter : PartitionedRateLimiter<LimitR
             MarkDown("not reachable at start-up");
         }
 
-        _census = CountReplicasAsync(_redis, _stopping.Token);
+        // Registered before serving, so the others count this replica from its first request.
+        await CountReplicasNowAsync(cancellationToken);
+        _census = CountReplicasAsync(_stopping.Token);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -156,6 +162,7 @@ internal sealed partial class GatewayRateLimiter : PartitionedRateLimiter<LimitR
             }
 
             _localDecisions.Add(1);
+            Interlocked.Increment(ref _localDecisionCount);
             lease = new LimitLease(this, _local, limits.Limits, counters, _local.Acquire(Shares(counters), readOnly: false), now, tokens, cost, limits.ReservationPrice);
         }
 
@@ -238,30 +245,37 @@ internal sealed partial class GatewayRateLimiter : PartitionedRateLimiter<LimitR
     }
 
     /// <summary>Each replica registers itself every few seconds and learns how many are alive: its share while Redis is down.</summary>
-    private async Task CountReplicasAsync(RedisCounterStore redis, CancellationToken cancellationToken)
+    private async Task CountReplicasAsync(CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(CensusInterval, _time);
         try
         {
-            do
+            while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                try
-                {
-                    if (redis.IsConnected)
-                    {
-                        Replicas = Math.Max(1, await redis.CountReplicasAsync(_replicaId, ReplicaLiveness, cancellationToken));
-                    }
-                }
-                catch (Exception exception) when (exception is StackExchange.Redis.RedisException or TimeoutException)
-                {
-                    // The last count stands until Redis answers again.
-                }
+                await CountReplicasNowAsync(cancellationToken);
             }
-            while (await timer.WaitForNextTickAsync(cancellationToken));
         }
         catch (OperationCanceledException)
         {
             // Shutting down.
+        }
+    }
+
+    /// <summary>Registers this replica and reads how many are alive now (the census does it every 5 s; tests call it directly).</summary>
+    internal async Task CountReplicasNowAsync(CancellationToken cancellationToken)
+    {
+        if (_redis is not { IsConnected: true } redis)
+        {
+            return;
+        }
+
+        try
+        {
+            Replicas = Math.Max(1, await redis.CountReplicasAsync(_replicaId, ReplicaLiveness, cancellationToken));
+        }
+        catch (Exception exception) when (exception is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            // The last count stands until Redis answers again.
         }
     }
 

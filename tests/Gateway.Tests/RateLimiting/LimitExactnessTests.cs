@@ -83,6 +83,7 @@ public sealed class LimitExactnessTests(RedisServer redis) : IAsyncLifetime
         })));
 
         Assert.Equal("redis", limiter.StoreName);
+        Assert.Equal(0, limiter.LocalDecisions);
         Assert.InRange(admitted, (int)Math.Ceiling(0.99 * Fits), Fits);
     }
 
@@ -102,7 +103,7 @@ public sealed class LimitExactnessTests(RedisServer redis) : IAsyncLifetime
               demo: { type: mock }
             pricing:
               mock-1: { input: 1, output: 2 }
-            rate_limits: { store: "{{redis.Url}}", key_prefix: "exact-{{Guid.NewGuid():N}}" }
+            rate_limits: { store: "{{redis.Url}}", key_prefix: "exact-{{Guid.NewGuid():N}}", timeout: 5s }
             tracking: { enabled: false }
             endpoints:
               free: { targets: [ { provider: demo, model: mock-1 } ] }

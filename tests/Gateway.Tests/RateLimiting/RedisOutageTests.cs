@@ -39,6 +39,28 @@ public sealed class RedisOutageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task While_redis_is_down_each_of_three_replicas_admits_its_third_of_the_limit()
+    {
+        var config = Config("allow", limit: "requests: 6");
+        await using var first = await GatewayHost.StartAsync(config);
+        await using var second = await GatewayHost.StartAsync(config);
+        await using var third = await GatewayHost.StartAsync(config);
+        GatewayHost[] replicas = [first, second, third];
+        foreach (var replica in replicas)
+        {
+            var limiter = replica.Services.GetRequiredService<GatewayRateLimiter>();
+            await limiter.CountReplicasNowAsync(CancellationToken.None);
+            Assert.Equal(3, limiter.Replicas);
+        }
+
+        await _redis.KillAsync();
+        foreach (var replica in replicas)
+        {
+            Assert.Equal(["200", "200", "429"], await SendAsync(replica, 3));
+        }
+    }
+
+    [Fact]
     public async Task Deny_answers_503_while_redis_is_down_and_serves_again_once_it_is_back()
     {
         await using var gateway = await GatewayHost.StartAsync(Config("deny"));

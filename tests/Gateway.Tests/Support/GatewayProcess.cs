@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace Gateway.Tests.Support;
@@ -30,7 +28,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
     /// <param name="yaml">gateway.yaml without a server section: the listen address is added.</param>
     public static async Task<GatewayProcess> StartAsync(string yaml)
     {
-        var port = FreePort();
+        var port = Ports.Free();
         var directory = Directory.CreateTempSubdirectory("gateway-replica-").FullName;
         var config = Path.Combine(directory, "gateway.yaml");
         await File.WriteAllTextAsync(config, $"server:\n  listen: http://127.0.0.1:{port}\n{yaml}");
@@ -100,12 +98,5 @@ internal sealed class GatewayProcess : IAsyncDisposable
 
         _process.Dispose();
         Directory.Delete(_directory, recursive: true);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 namespace Gateway.Tests.Support;
@@ -17,7 +15,7 @@ public sealed class PostgresServer : IAsyncLifetime
     private readonly string _binaries = FindBinaries();
     private int _databases;
 
-    public int Port { get; } = FreePort();
+    public int Port { get; } = Ports.Free();
 
     public string DataDirectory => Path.Combine(_directory, "data");
 
@@ -107,12 +105,5 @@ public sealed class PostgresServer : IAsyncLifetime
             : [];
         return versions.LastOrDefault()
             ?? throw new InvalidOperationException("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/pg_ctl); test.sh installs Debian's postgresql package");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

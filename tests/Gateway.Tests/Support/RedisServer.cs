@@ -15,7 +15,7 @@ public sealed class RedisServer : IAsyncLifetime
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
     private Process? _process;
 
-    public int Port { get; } = FreePort();
+    public int Port { get; } = Ports.Free();
 
     public string Url => $"redis://127.0.0.1:{Port}";
 
@@ -88,11 +88,4 @@ public sealed class RedisServer : IAsyncLifetime
     }
 
     public Task DisposeAsync() => KillAsync();
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
