@@ -116,7 +116,7 @@ internal sealed partial class GatewayRateLimiter : PartitionedRateLimiter<LimitR
 
         try
         {
-            var outcome = await _store.AcquireAsync(counters, readOnly: true, cancellationToken);
+            var outcome = await AcquireAsync(counters, readOnly: true, config, cancellationToken);
             MarkUp();
             return (limits, outcome, _store.Name);
         }
@@ -149,7 +149,7 @@ internal sealed partial class GatewayRateLimiter : PartitionedRateLimiter<LimitR
         LimitLease lease;
         try
         {
-            var outcome = await _store.AcquireAsync(counters, readOnly: false, cancellationToken);
+            var outcome = await AcquireAsync(counters, readOnly: false, resource.Config, cancellationToken);
             MarkUp();
             lease = new LimitLease(this, _store, limits.Limits, counters, outcome, now, tokens, cost, limits.ReservationPrice);
         }
@@ -172,6 +172,27 @@ internal sealed partial class GatewayRateLimiter : PartitionedRateLimiter<LimitR
         }
 
         return lease;
+    }
+
+    /// <summary>The store's answer, or <see cref="CounterStoreUnavailableException"/> once rate_limits.timeout has passed without one.</summary>
+    private async ValueTask<CounterOutcome> AcquireAsync(CounterRequest[] counters, bool readOnly, GatewayConfig config, CancellationToken cancellationToken)
+    {
+        var pending = _store.AcquireAsync(counters, readOnly, cancellationToken);
+        if (pending.IsCompleted)
+        {
+            return pending.Result; // the memory store answers at once
+        }
+
+        var timeout = config.RateLimits?.Timeout ?? _startup.Timeout;
+        try
+        {
+            return await pending.AsTask().WaitAsync(timeout, _time, cancellationToken);
+        }
+        catch (TimeoutException exception)
+        {
+            var reason = $"no answer within {Durations.Format(timeout)}";
+            throw new CounterStoreUnavailableException(reason, reason, exception);
+        }
     }
 
     /// <summary>Applies settlements in the background: the request is already answered.</summary>

@@ -9,8 +9,9 @@ namespace Gateway.RateLimiting;
 /// <summary>
 /// Counters in Redis, shared by every replica: one script call (EVALSHA, loaded again after NOSCRIPT) checks and
 /// charges all of a request's counters atomically. Keys share the {key_prefix} hash tag, so on Redis Cluster they
-/// sit in one slot, which a multi-key script needs. A store that is down, refuses, or answers later than
-/// rate_limits.timeout throws <see cref="CounterStoreUnavailableException"/> at once; the connection heals itself.
+/// sit in one slot, which a multi-key script needs. A store that is down or refuses throws
+/// <see cref="CounterStoreUnavailableException"/> at once (the limiter bounds slow answers with rate_limits.timeout);
+/// the connection heals itself.
 /// </summary>
 internal sealed class RedisCounterStore : ICounterStore, IAsyncDisposable
 {
@@ -20,13 +21,11 @@ internal sealed class RedisCounterStore : ICounterStore, IAsyncDisposable
     private static readonly RedisValue ReadOnly = "r";
 
     private readonly ConnectionMultiplexer _redis;
-    private readonly TimeSpan _timeout;
     private readonly TimeProvider _time;
 
-    private RedisCounterStore(ConnectionMultiplexer redis, TimeSpan timeout, TimeProvider time)
+    private RedisCounterStore(ConnectionMultiplexer redis, TimeProvider time)
     {
         _redis = redis;
-        _timeout = timeout;
         _time = time;
     }
 
@@ -38,7 +37,7 @@ internal sealed class RedisCounterStore : ICounterStore, IAsyncDisposable
     public static async Task<RedisCounterStore> ConnectAsync(RateLimitsConfig config, TimeProvider time)
     {
         var redis = await ConnectionMultiplexer.ConnectAsync(Options(config.Store, config.Timeout));
-        return new RedisCounterStore(redis, config.Timeout, time) { ReplicasKey = $"{{{config.KeyPrefix}}}:replicas" };
+        return new RedisCounterStore(redis, time) { ReplicasKey = $"{{{config.KeyPrefix}}}:replicas" };
     }
 
     public bool IsConnected => _redis.IsConnected;
@@ -119,18 +118,13 @@ internal sealed class RedisCounterStore : ICounterStore, IAsyncDisposable
         {
             try
             {
-                return await database.ScriptEvaluateAsync(script.Sha1, keys, values).WaitAsync(_timeout, _time, cancellationToken);
+                return await database.ScriptEvaluateAsync(script.Sha1, keys, values).WaitAsync(cancellationToken);
             }
             catch (RedisServerException exception) when (exception.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
             {
                 // The script cache is empty after a restart, a failover or SCRIPT FLUSH: EVAL loads it again.
-                return await database.ScriptEvaluateAsync(script.Source, keys, values).WaitAsync(_timeout, _time, cancellationToken);
+                return await database.ScriptEvaluateAsync(script.Source, keys, values).WaitAsync(cancellationToken);
             }
-        }
-        catch (TimeoutException exception)
-        {
-            var reason = $"no answer within {Durations.Format(_timeout)}";
-            throw new CounterStoreUnavailableException(reason, reason, exception);
         }
         catch (RedisException exception)
         {
@@ -151,6 +145,7 @@ internal sealed class RedisCounterStore : ICounterStore, IAsyncDisposable
             BacklogPolicy = BacklogPolicy.FailFast,
             ConnectTimeout = 2000,
             ConnectRetry = 1,
+            // The library's own timeouts only catch what the limiter's (rate_limits.timeout) has long given up on.
             AsyncTimeout = Math.Max(1000, (int)timeout.TotalMilliseconds),
             SyncTimeout = Math.Max(1000, (int)timeout.TotalMilliseconds),
             ReconnectRetryPolicy = new LinearRetry(500),

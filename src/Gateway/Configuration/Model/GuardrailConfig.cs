@@ -63,7 +63,7 @@ internal sealed record RateLimitsConfig
     [Description("Prefix of every counter key, inside a Redis Cluster hash tag ({prefix}) so one script can touch all of a request's counters. Read at start-up.")]
     public string KeyPrefix { get; init; } = "gateway";
 
-    [Description("Replicas to assume for local shares until the store has counted the live ones (each replica registers itself there).")]
+    [Description("Replicas to assume for local shares until the store has counted the live ones (each replica registers itself there). Read at start-up.")]
     public int Replicas { get; init; } = 1;
 }
 
