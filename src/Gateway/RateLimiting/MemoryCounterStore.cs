@@ -7,10 +7,25 @@ namespace Gateway.RateLimiting;
 /// </summary>
 internal sealed class MemoryCounterStore(TimeProvider time, string name = "memory") : ICounterStore
 {
+    private const int SweepEvery = 10_000;
+
     private readonly Dictionary<string, Counter> _counters = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
+    private int _untilSweep = SweepEvery;
 
     public string Name { get; } = name;
+
+    /// <summary>Counters held.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _counters.Count;
+            }
+        }
+    }
 
     public ValueTask<CounterOutcome> AcquireAsync(CounterRequest[] counters, bool readOnly, CancellationToken cancellationToken) =>
         ValueTask.FromResult(Acquire(counters, readOnly));
@@ -19,8 +34,10 @@ internal sealed class MemoryCounterStore(TimeProvider time, string name = "memor
     {
         var remaining = new long[counters.Length];
         var reset = new long[counters.Length];
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         lock (_lock)
         {
+            SweepNowAndThen(now);
             var denied = -1;
             long retryAfter = 0;
             for (var i = 0; i < counters.Length; i++)
@@ -46,6 +63,7 @@ internal sealed class MemoryCounterStore(TimeProvider time, string name = "memor
                 {
                     counter ??= _counters[request.Key] = new Counter(request.Slot.Bucket);
                     counter.Add(request.Slot.Bucket, request.Amount);
+                    counter.ExpiresAtMs = now + request.Slot.MsUntilReset;
                     remaining[i] = Math.Max(0, remaining[i] - request.Amount);
                     held += request.Amount;
                 }
@@ -78,7 +96,7 @@ internal sealed class MemoryCounterStore(TimeProvider time, string name = "memor
                         continue;
                     }
 
-                    counter = _counters[adjustment.Key] = new Counter(adjustment.Bucket);
+                    counter = _counters[adjustment.Key] = new Counter(adjustment.Bucket) { ExpiresAtMs = adjustment.ExpiresAtMs };
                 }
 
                 counter.Add(adjustment.Bucket, adjustment.Delta);
@@ -86,6 +104,27 @@ internal sealed class MemoryCounterStore(TimeProvider time, string name = "memor
         }
 
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Drops counters whose every count has expired (as Redis expires their keys), so users and limits that are
+    /// gone from the config, or idle, do not hold memory.
+    /// </summary>
+    private void SweepNowAndThen(long now)
+    {
+        if (--_untilSweep > 0)
+        {
+            return;
+        }
+
+        _untilSweep = SweepEvery;
+        foreach (var (key, counter) in _counters)
+        {
+            if (counter.ExpiresAtMs <= now)
+            {
+                _counters.Remove(key);
+            }
+        }
     }
 
     /// <summary>What a counter holds in the current window; writing drops expired buckets on the way.</summary>
@@ -138,6 +177,9 @@ internal sealed class MemoryCounterStore(TimeProvider time, string name = "memor
         public Dictionary<long, long> Buckets { get; } = [];
 
         public long Total { get; set; }
+
+        /// <summary>Unix milliseconds when the newest count stops counting.</summary>
+        public long ExpiresAtMs { get; set; }
 
         /// <summary>No bucket before this one holds anything.</summary>
         public long First { get; private set; } = first;

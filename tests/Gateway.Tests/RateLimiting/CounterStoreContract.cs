@@ -186,6 +186,25 @@ public abstract class CounterStoreContract : IAsyncLifetime
 public sealed class MemoryCounterStoreTests : CounterStoreContract
 {
     private protected override Task<ICounterStore> CreateStoreAsync() => Task.FromResult<ICounterStore>(new MemoryCounterStore(Time));
+
+    [Fact]
+    public void Counters_whose_counts_have_all_expired_are_dropped()
+    {
+        var store = new MemoryCounterStore(Time);
+        var minute = new RateWindow(TimeSpan.FromMinutes(1), IsCalendarMonth: false);
+        for (var i = 0; i < 5000; i++)
+        {
+            store.Acquire([new CounterRequest($"gone-{i}", WindowSlot.At(minute, Time.GetUtcNow()), 10, 1)], readOnly: false);
+        }
+
+        Time.Advance(TimeSpan.FromMinutes(2));
+        for (var i = 0; i < 5001; i++)
+        {
+            store.Acquire([new CounterRequest("live", WindowSlot.At(minute, Time.GetUtcNow()), 1_000_000, 1)], readOnly: false);
+        }
+
+        Assert.Equal(1, store.Count);
+    }
 }
 
 [Collection(nameof(UsesRedis))]
