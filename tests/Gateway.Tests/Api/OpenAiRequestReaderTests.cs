@@ -34,6 +34,15 @@ public sealed class OpenAiRequestReaderTests
         Assert.True(parsed.IncludeUsage);
     }
 
+    [Theory]
+    [InlineData("""{"model":"chat","messages":[{"role":"user","content":"x"}]}""", null)]
+    [InlineData("""{"model":"chat","max_tokens":300,"messages":[{"role":"user","content":"x"}]}""", 300L)]
+    [InlineData("""{"model":"chat","max_completion_tokens":500,"n":3,"messages":[{"role":"user","content":"x"}]}""", 1500L)]
+    [InlineData("""{"model":"chat","max_tokens":"lots","messages":[{"role":"user","content":"x"}]}""", null)]
+    [InlineData("""{"model":"chat","max_tokens":-5,"n":2,"messages":[{"role":"user","content":"x"}]}""", null)]
+    public void Finds_the_most_output_the_answer_may_have_for_rate_limits(string json, long? expected) =>
+        Assert.Equal(expected, Read(json).MaxOutputTokens);
+
     [Fact]
     public void Model_inside_nested_objects_is_not_taken_for_the_top_level_one()
     {
