@@ -246,6 +246,13 @@ public sealed class RateLimitTests
 
         using var anonymous = await gateway.Client.GetAsync("/api/limits/me");
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+
+        using var unknown = new HttpRequestMessage(HttpMethod.Get, "/api/limits/me?endpoint=nope");
+        unknown.Headers.Authorization = new("Bearer", Alice);
+        using var refused = await gateway.Client.SendAsync(unknown);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var (_, _, code, param) = await Http.ReadErrorAsync(refused);
+        Assert.Equal(("invalid_query_parameter", "endpoint"), (code, param));
     }
 
     internal static async Task<JsonElement> LimitAsync(GatewayHost gateway, string key, string kind)
