@@ -150,12 +150,32 @@ public sealed class RateLimitTests
     }
 
     [Fact]
+    public async Task Tokens_are_settled_from_a_relayed_OpenAI_upstream_streamed_or_not()
+    {
+        await using var upstream = await FakeOpenAiServer.StartAsync();
+        await using var gateway = await GatewayHost.StartAsync(WithOpenAiUpstream(upstream, "[ { tokens: 100000, window: 1h } ]"));
+
+        using var plain = await gateway.Client.SendAsync(Chat(Alice, "Summarise the board minutes.", maxTokens: 3000));
+        var usage = (await plain.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("usage");
+        var used = usage.GetProperty("prompt_tokens").GetInt64() + usage.GetProperty("completion_tokens").GetInt64();
+        await WaitForRemainingAsync(gateway, "tokens", 100000 - used);
+
+        using var streamed = await gateway.Client.SendAsync(Chat(Alice, "Summarise the board minutes.", stream: true, maxTokens: 3000));
+        Assert.DoesNotContain("\"usage\":{", await streamed.Content.ReadAsStringAsync());
+        await WaitForRemainingAsync(gateway, "tokens", 100000 - 2 * used);
+        // The gateway asked the provider for the usage chunk the caller did not ask for.
+        Assert.Contains("\"include_usage\":true", upstream.Requests.Last().Body);
+    }
+
+    private static string WithOpenAiUpstream(FakeOpenAiServer upstream, string limits) =>
+        Config(limits, upstream: $"  openai: {{ type: openai_compatible, base_url: {upstream.BaseUrl}, api_key: {upstream.ApiKey} }}")
+            .Replace("provider: demo, model: mock-1", "provider: openai, model: gpt-4o-mini", StringComparison.Ordinal);
+
+    [Fact]
     public async Task A_failed_call_gives_its_tokens_back_but_still_counts_as_a_request()
     {
         await using var upstream = await FakeOpenAiServer.StartAsync();
-        var config = Config("[ { requests: 10, tokens: 100000, window: 1h } ]", upstream: $"  openai: {{ type: openai_compatible, base_url: {upstream.BaseUrl}, api_key: {upstream.ApiKey} }}")
-            .Replace("provider: demo, model: mock-1", "provider: openai, model: gpt-4o-mini", StringComparison.Ordinal);
-        await using var gateway = await GatewayHost.StartAsync(config);
+        await using var gateway = await GatewayHost.StartAsync(WithOpenAiUpstream(upstream, "[ { requests: 10, tokens: 100000, window: 1h } ]"));
         upstream.Enqueue(new Fault.Status(500));
 
         using var failed = await gateway.Client.SendAsync(Chat(Alice, maxTokens: 2000));
