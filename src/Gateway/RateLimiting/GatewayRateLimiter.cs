@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using System.Threading.RateLimiting;
 using Gateway.Configuration;
 using Gateway.Configuration.Model;
@@ -21,6 +22,8 @@ internal sealed partial class GatewayRateLimiter : PartitionedRateLimiter<LimitR
 {
     private static readonly TimeSpan CensusInterval = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan ReplicaLiveness = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan SettlementTimeout = TimeSpan.FromSeconds(2);
+    private const int MaxSettlementBatch = 256;
 
     private readonly ConditionalWeakTable<GatewayConfig, LimitTable> _tables = new();
     private readonly ConditionalWeakTable<GatewayConfig, LimitTable>.CreateValueCallback _createTable;
@@ -36,7 +39,9 @@ internal sealed partial class GatewayRateLimiter : PartitionedRateLimiter<LimitR
     private readonly CancellationTokenSource _stopping = new();
     private ICounterStore _store;
     private RedisCounterStore? _redis;
+    private readonly Channel<CounterAdjustment> _settlements = Channel.CreateUnbounded<CounterAdjustment>(new UnboundedChannelOptions { SingleReader = true });
     private Task _census = Task.CompletedTask;
+    private Task _settling = Task.CompletedTask;
     private int _storeDown;
     private long _localDecisionCount;
 
@@ -88,12 +93,16 @@ internal sealed partial class GatewayRateLimiter : PartitionedRateLimiter<LimitR
         // Registered before serving, so the others count this replica from its first request.
         await CountReplicasNowAsync(cancellationToken);
         _census = CountReplicasAsync(_stopping.Token);
+        _settling = SettleAsync(_redis);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync();
         await _census.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        // Settlements of the last answers still go out (each call bounded), then the connection closes.
+        _settlements.Writer.TryComplete();
+        await _settling.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         if (_redis is not null)
         {
             await _redis.DisposeAsync();
@@ -195,21 +204,47 @@ internal sealed partial class GatewayRateLimiter : PartitionedRateLimiter<LimitR
         }
     }
 
-    /// <summary>Applies settlements in the background: the request is already answered.</summary>
+    /// <summary>
+    /// Applies settlements off the request's path: at once in memory; for Redis through a queue that one loop drains,
+    /// sending whatever has gathered while the previous call was out in one script call. Under light load each
+    /// goes alone and at once; under heavy load they share calls, so Redis is not asked twice per request.
+    /// </summary>
     internal void Adjust(ICounterStore store, CounterAdjustment[] adjustments)
     {
-        _ = AdjustAsync();
-
-        async Task AdjustAsync()
+        if (store is MemoryCounterStore memory)
         {
+            memory.Adjust(adjustments);
+            return;
+        }
+
+        foreach (var adjustment in adjustments)
+        {
+            // Unbounded, but fed at most once per answered request and drained as fast as Redis answers.
+            _settlements.Writer.TryWrite(adjustment);
+        }
+    }
+
+    private async Task SettleAsync(RedisCounterStore redis)
+    {
+        var batch = new List<CounterAdjustment>(MaxSettlementBatch);
+        var reader = _settlements.Reader;
+        while (await reader.WaitToReadAsync(CancellationToken.None))
+        {
+            while (batch.Count < MaxSettlementBatch && reader.TryRead(out var adjustment))
+            {
+                batch.Add(adjustment);
+            }
+
             try
             {
-                await store.AdjustAsync(adjustments, _stopping.Token);
+                await redis.AdjustAsync([.. batch], CancellationToken.None).AsTask().WaitAsync(SettlementTimeout, _time);
             }
-            catch (Exception exception) when (exception is CounterStoreUnavailableException or OperationCanceledException)
+            catch (Exception exception) when (exception is CounterStoreUnavailableException or TimeoutException)
             {
-                LogSettlementLost(_logger, store.Name, exception.Message);
+                LogSettlementLost(_logger, redis.Name, batch.Count, exception.Message);
             }
+
+            batch.Clear();
         }
     }
 
@@ -316,6 +351,6 @@ internal sealed partial class GatewayRateLimiter : PartitionedRateLimiter<LimitR
     [LoggerMessage(EventId = 7002, Level = LogLevel.Information, Message = "Rate-limit store {Store} answers again; limits are shared by all replicas once more")]
     private static partial void LogStoreBack(ILogger logger, string store);
 
-    [LoggerMessage(EventId = 7003, Level = LogLevel.Debug, Message = "A usage settlement for the {Store} rate-limit store was lost ({Reason}); the reservation stands")]
-    private static partial void LogSettlementLost(ILogger logger, string store, string reason);
+    [LoggerMessage(EventId = 7003, Level = LogLevel.Debug, Message = "{Count} usage settlements for the {Store} rate-limit store were lost ({Reason}); their reservations stand")]
+    private static partial void LogSettlementLost(ILogger logger, string store, int count, string reason);
 }

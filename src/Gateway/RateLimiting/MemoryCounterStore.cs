@@ -78,6 +78,12 @@ internal sealed class MemoryCounterStore(TimeProvider time, string name = "memor
 
     public ValueTask AdjustAsync(CounterAdjustment[] adjustments, CancellationToken cancellationToken)
     {
+        Adjust(adjustments);
+        return ValueTask.CompletedTask;
+    }
+
+    public void Adjust(CounterAdjustment[] adjustments)
+    {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         lock (_lock)
         {
@@ -102,8 +108,6 @@ internal sealed class MemoryCounterStore(TimeProvider time, string name = "memor
                 counter.Add(adjustment.Bucket, adjustment.Delta);
             }
         }
-
-        return ValueTask.CompletedTask;
     }
 
     /// <summary>

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Gateway.RateLimiting;
 using Gateway.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
@@ -35,6 +37,26 @@ public sealed class SharedLimitTests(RedisServer redis)
         Assert.Equal(0, gateway.Services.GetRequiredService<GatewayRateLimiter>().LocalDecisions);
         Assert.Equal(20, statuses.Count(s => s == HttpStatusCode.OK));
         Assert.Equal(20, statuses.Count(s => s == HttpStatusCode.TooManyRequests));
+    }
+
+    [Fact]
+    public async Task Token_settlements_reach_redis_and_count_for_every_replica()
+    {
+        var config = RateLimitTests.Config("[ { per: user, tokens: 50000, window: 1d } ]", $"rate_limits: {{ store: \"{redis.Url}\", key_prefix: \"settle-{Guid.NewGuid():N}\", timeout: 5s }}");
+        await using var first = await GatewayHost.StartAsync(config);
+        await using var second = await GatewayHost.StartAsync(config);
+
+        long used = 0;
+        foreach (var gateway in new[] { first, second, first })
+        {
+            using var response = await gateway.Client.SendAsync(RateLimitTests.Chat(TestConfigs.AliceKey, "How are the numbers?", maxTokens: 2000));
+            var usage = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("usage");
+            used += usage.GetProperty("prompt_tokens").GetInt64() + usage.GetProperty("completion_tokens").GetInt64();
+        }
+
+        // Whichever replica is asked, the shared counter holds what was used, not what was reserved.
+        await RateLimitTests.WaitForRemainingAsync(second, "tokens", 50000 - used);
+        await RateLimitTests.WaitForRemainingAsync(first, "tokens", 50000 - used);
     }
 
     [Fact]
