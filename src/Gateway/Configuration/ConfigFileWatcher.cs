@@ -5,7 +5,10 @@ namespace Gateway.Configuration;
 
 /// <summary>
 /// Reloads the configuration when its file changes. Editors save in bursts (truncate, write, rename), so
-/// events are debounced; the reload itself parses and validates off the request path.
+/// events are debounced; the reload itself parses and validates off the request path. A Kubernetes ConfigMap
+/// volume never touches the file itself: it writes a new timestamped folder and swaps the "..data" link that
+/// the file's own link points through, so changes to "..*" entries count too (a reload of unchanged bytes is
+/// recognised by its hash and changes nothing).
 /// </summary>
 internal sealed partial class ConfigFileWatcher(ConfigStore store, TimeProvider time, ILogger<ConfigFileWatcher> logger) : IHostedService, IDisposable
 {
@@ -13,6 +16,7 @@ internal sealed partial class ConfigFileWatcher(ConfigStore store, TimeProvider 
 
     private FileSystemWatcher? _watcher;
     private ITimer? _timer;
+    private string _fileName = "";
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -23,8 +27,9 @@ internal sealed partial class ConfigFileWatcher(ConfigStore store, TimeProvider 
         }
 
         _timer = time.CreateTimer(_ => ReloadNow(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _fileName = Path.GetFileName(path);
         // Watch the directory, not the file: editors that save by renaming replace the file we would watch.
-        _watcher = new FileSystemWatcher(Path.GetDirectoryName(path)!, Path.GetFileName(path))
+        _watcher = new FileSystemWatcher(Path.GetDirectoryName(path)!)
         {
             NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size | NotifyFilters.CreationTime,
         };
@@ -50,7 +55,18 @@ internal sealed partial class ConfigFileWatcher(ConfigStore store, TimeProvider 
         _timer = null;
     }
 
-    private void OnChanged(object sender, FileSystemEventArgs e) => _timer?.Change(Debounce, Timeout.InfiniteTimeSpan);
+    private void OnChanged(object sender, FileSystemEventArgs e)
+    {
+        // Other files beside the config (a SQLite store, logs) change all the time: only the config and the
+        // ConfigMap's "..data" links matter.
+        if (Concerns(e.Name) || (e is RenamedEventArgs renamed && Concerns(renamed.OldName)))
+        {
+            _timer?.Change(Debounce, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private bool Concerns(string? name) =>
+        name is not null && (name == _fileName || name.StartsWith("..", StringComparison.Ordinal));
 
     private void ReloadNow()
     {

@@ -46,6 +46,13 @@ internal sealed class GatewayHost : IAsyncDisposable
         var directory = Directory.CreateTempSubdirectory("gateway-test-").FullName;
         var path = Path.Combine(directory, "gateway.yaml");
         await File.WriteAllTextAsync(path, yaml);
+        return await StartAtAsync(path, configureServices);
+    }
+
+    /// <summary>Starts on a config file the test laid out itself; the file's folder is deleted with the host.</summary>
+    public static async Task<GatewayHost> StartAtAsync(string path, Action<IServiceCollection>? configureServices = null)
+    {
+        var directory = Path.GetDirectoryName(path)!;
         var result = ConfigLoader.Load(ConfigSource.FromFile(path), ProviderRegistry.KnownTypes);
         Assert.True(result.IsValid, string.Join("\n", result.FormattedErrors));
 
