@@ -1,0 +1,465 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using PhoneNumbers;
+
+namespace Gateway.Guardrails.Detection;
+
+/// <summary>
+/// Finds PII and secrets in a text. Each detector jumps to the characters its entity must contain (digits, '@',
+/// ':', a secret's literal prefix) with vectorised searches, so clean prose costs little; every candidate is then
+/// validated (Luhn and card brand, IBAN length and mod-97, SSN ranges, address parsing, libphonenumber) so order
+/// numbers, timestamps, versions, UUIDs and hashes are not taken for entities. Overlapping findings keep the more
+/// specific entity. Thread-safe; one instance serves every request.
+/// </summary>
+internal sealed partial class PiiDetector
+{
+    private const int ContextWindow = 40;
+    private static readonly SearchValues<char> Digits = SearchValues.Create("0123456789");
+    private static readonly PhoneNumberUtil Phones = PhoneNumberUtil.GetInstance();
+
+    // Which entity wins where two overlap: the more specific, validated one.
+    private static readonly string[] Priority =
+        [PiiEntities.Secret, PiiEntities.CreditCard, PiiEntities.Iban, PiiEntities.UsSsn, PiiEntities.Email, PiiEntities.IpAddress, PiiEntities.Phone];
+
+    private readonly HashSet<string> _entities;
+    private readonly string _phoneRegion;
+
+    /// <param name="phoneRegion">ISO country whose national phone formats count (numbers with a + prefix count from anywhere).</param>
+    public PiiDetector(IEnumerable<string> entities, string phoneRegion = "US")
+    {
+        _entities = new HashSet<string>(entities, StringComparer.Ordinal);
+        _phoneRegion = phoneRegion;
+    }
+
+    /// <summary>Adds the text's findings to <paramref name="findings"/>, in order, without overlaps.</summary>
+    public void Detect(string text, List<PiiFinding> findings)
+    {
+        var found = new List<PiiFinding>();
+        if (_entities.Contains(PiiEntities.Secret))
+        {
+            FindSecrets(text, found);
+        }
+
+        if (_entities.Contains(PiiEntities.Email))
+        {
+            FindEmails(text, found);
+        }
+
+        if (_entities.Contains(PiiEntities.Iban))
+        {
+            FindIbans(text, found);
+        }
+
+        if (_entities.Contains(PiiEntities.IpAddress))
+        {
+            FindIpv6(text, found);
+        }
+
+        if (text.AsSpan().IndexOfAny(Digits) >= 0)
+        {
+            FindNumberTokens(text, found);
+            if (_entities.Contains(PiiEntities.Phone))
+            {
+                FindPhones(text, found);
+            }
+        }
+
+        Resolve(found, findings);
+    }
+
+    private static void Resolve(List<PiiFinding> found, List<PiiFinding> findings)
+    {
+        found.Sort((a, b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : Rank(a).CompareTo(Rank(b)));
+        var first = findings.Count;
+        foreach (var finding in found)
+        {
+            if (findings.Count > first && findings[^1].End > finding.Start)
+            {
+                var previous = findings[^1];
+                if (Rank(finding) < Rank(previous) || (Rank(finding) == Rank(previous) && finding.Length > previous.Length))
+                {
+                    findings[^1] = finding;
+                }
+
+                continue;
+            }
+
+            findings.Add(finding);
+        }
+    }
+
+    private static int Rank(PiiFinding finding)
+    {
+        var rank = Array.IndexOf(Priority, finding.Entity);
+        return rank < 0 ? -1 : rank; // custom patterns first: the admin asked for them by name
+    }
+
+    // ---- secrets: literal prefixes, so the regex engine's vectorised prefix search skips clean text ----
+
+    [GeneratedRegex("""
+        (?:
+          sk-ant-(?:api|admin)\d\d-[A-Za-z0-9_-]{32,}
+        | sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{32,}
+        | (?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}
+        | gh[pousr]_[A-Za-z0-9]{36,255}
+        | github_pat_[A-Za-z0-9_]{60,255}
+        | glpat-[A-Za-z0-9_-]{20,}
+        | xox[abposr]-[A-Za-z0-9-]{10,}
+        | eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}
+        | -----BEGIN\ (?:[A-Z]+\ )*PRIVATE\ KEY-----[\s\S]{16,}?-----END\ (?:[A-Z]+\ )*PRIVATE\ KEY-----
+        )(?![A-Za-z0-9_-])
+        """, RegexOptions.IgnorePatternWhitespace | RegexOptions.CultureInvariant)]
+    private static partial Regex SecretPattern();
+
+    // An AWS secret access key is 40 base64 characters with nothing to mark it: only with its name nearby.
+    [GeneratedRegex("""(?i:aws.{0,30}?secret|secret.{0,10}?access.{0,10}?key)[^A-Za-z0-9/+\n]{1,10}(?<key>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])""", RegexOptions.CultureInvariant)]
+    private static partial Regex AwsSecretPattern();
+
+    private static void FindSecrets(string text, List<PiiFinding> found)
+    {
+        foreach (var match in SecretPattern().EnumerateMatches(text))
+        {
+            // Checked here rather than as a lookbehind in the pattern, which would cost the engine its fast
+            // search for the literal prefixes.
+            if (match.Index == 0 || !(char.IsAsciiLetterOrDigit(text[match.Index - 1]) || text[match.Index - 1] is '_' or '-'))
+            {
+                found.Add(new PiiFinding(PiiEntities.Secret, match.Index, match.Length, 0.99));
+            }
+        }
+
+        if (text.Contains("secret", StringComparison.OrdinalIgnoreCase))
+        {
+            for (var match = AwsSecretPattern().Match(text); match.Success; match = match.NextMatch())
+            {
+                var key = match.Groups["key"];
+                found.Add(new PiiFinding(PiiEntities.Secret, key.Index, key.Length, 0.9));
+            }
+        }
+    }
+
+    // ---- e-mail: from each '@', outwards ----
+
+    private static void FindEmails(string text, List<PiiFinding> found)
+    {
+        var span = text.AsSpan();
+        for (var at = span.IndexOf('@'); at >= 0; at = NextIndex(span, '@', at + 1))
+        {
+            var start = at;
+            while (start > 0 && at - start < 64 && IsLocalChar(span[start - 1]))
+            {
+                start--;
+            }
+
+            while (start < at && span[start] == '.')
+            {
+                start++;
+            }
+
+            var end = at + 1;
+            while (end < span.Length && end - at <= 253 && (char.IsAsciiLetterOrDigit(span[end]) || span[end] is '.' or '-'))
+            {
+                end++;
+            }
+
+            while (end > at + 1 && span[end - 1] is '.' or '-')
+            {
+                end--; // the end of a sentence, not of the domain
+            }
+
+            if (start < at && IsDomain(span[(at + 1)..end]) && span[start..at].IndexOf("..", StringComparison.Ordinal) < 0)
+            {
+                found.Add(new PiiFinding(PiiEntities.Email, start, end - start, 0.97));
+            }
+        }
+    }
+
+    private static bool IsLocalChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '%' or '+' or '-';
+
+    private static bool IsDomain(ReadOnlySpan<char> domain)
+    {
+        var lastDot = domain.LastIndexOf('.');
+        if (lastDot <= 0 || domain.Length - lastDot - 1 < 2 || domain[(lastDot + 1)..].ContainsAnyExcept(SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")))
+        {
+            return false;
+        }
+
+        foreach (var range in domain.Split('.'))
+        {
+            var label = domain[range];
+            if (label.Length is 0 or > 63 || label[0] == '-' || label[^1] == '-')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static int NextIndex(ReadOnlySpan<char> span, char value, int from)
+    {
+        var next = from < span.Length ? span[from..].IndexOf(value) : -1;
+        return next < 0 ? -1 : from + next;
+    }
+
+    // ---- IBAN: two letters, two check digits, then the account in groups ----
+
+    [GeneratedRegex(@"(?<![A-Za-z0-9])[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}(?![a-z0-9])", RegexOptions.CultureInvariant)]
+    private static partial Regex IbanCandidate();
+
+    private static void FindIbans(string text, List<PiiFinding> found)
+    {
+        Span<char> compact = stackalloc char[34];
+        Span<int> ends = stackalloc int[34]; // where in the candidate each compact character ends
+        foreach (var match in IbanCandidate().EnumerateMatches(text))
+        {
+            var candidate = text.AsSpan(match.Index, match.Length);
+            var length = 0;
+            for (var i = 0; i < candidate.Length && length < compact.Length; i++)
+            {
+                if (candidate[i] != ' ')
+                {
+                    ends[length] = i + 1;
+                    compact[length++] = candidate[i];
+                }
+            }
+
+            // The pattern may have run on into a following word in capitals: the longest valid prefix wins.
+            for (var n = length; n >= 15; n--)
+            {
+                if (Validators.Iban(compact[..n]))
+                {
+                    found.Add(new PiiFinding(PiiEntities.Iban, match.Index, ends[n - 1], 0.99));
+                    break;
+                }
+            }
+        }
+    }
+
+    // ---- runs of digits: cards, SSNs, IPv4 ----
+
+    private void FindNumberTokens(string text, List<PiiFinding> found)
+    {
+        var span = text.AsSpan();
+        Span<char> buffer = stackalloc char[19];
+        var i = 0;
+        while (i < span.Length)
+        {
+            var next = span[i..].IndexOfAny(Digits);
+            if (next < 0)
+            {
+                return;
+            }
+
+            var start = i + next;
+            var end = ReadNumberToken(span, start, out var separator, out var groups, out var digitCount);
+            i = end;
+            var standsAlone = (start == 0 || !IsWordChar(span[start - 1])) && (end == span.Length || !IsWordChar(span[end]));
+            if (!standsAlone)
+            {
+                continue;
+            }
+
+            var token = span[start..end];
+            if (separator == '.')
+            {
+                if (_entities.Contains(PiiEntities.IpAddress) && groups == 4 && IsIpv4(token) && !FollowsWord(span, start, "version"))
+                {
+                    found.Add(new PiiFinding(PiiEntities.IpAddress, start, end - start, 0.9));
+                }
+
+                continue;
+            }
+
+            if (digitCount > buffer.Length)
+            {
+                continue; // longer than any card, SSN or IP: an id, a hash, a number
+            }
+
+            var digits = buffer[..digitCount];
+            var d = 0;
+            foreach (var c in token)
+            {
+                if (char.IsAsciiDigit(c))
+                {
+                    digits[d++] = c;
+                }
+            }
+
+            if (_entities.Contains(PiiEntities.CreditCard) && digitCount is >= 13 and <= 19 && (separator == '\0' || groups >= 3)
+                && Validators.Luhn(digits) && Validators.IsCardBrandNumber(digits))
+            {
+                found.Add(new PiiFinding(PiiEntities.CreditCard, start, end - start, 0.98));
+            }
+            else if (_entities.Contains(PiiEntities.UsSsn) && digitCount == 9 && Validators.UsSsn(digits))
+            {
+                var shaped = separator != '\0' && groups == 3 && token[3] == separator && token[6] == separator;
+                if (shaped || HasContext(span, start, "ssn", "social security", "social-security"))
+                {
+                    found.Add(new PiiFinding(PiiEntities.UsSsn, start, end - start, shaped ? 0.9 : 0.85));
+                }
+            }
+        }
+    }
+
+    /// <summary>Digits with single separators (one kind: space, '-' or '.') between them; returns where the run ends.</summary>
+    private static int ReadNumberToken(ReadOnlySpan<char> span, int start, out char separator, out int groups, out int digitCount)
+    {
+        separator = '\0';
+        groups = 1;
+        digitCount = 0;
+        var i = start;
+        while (i < span.Length)
+        {
+            if (char.IsAsciiDigit(span[i]))
+            {
+                digitCount++;
+                i++;
+                continue;
+            }
+
+            var c = span[i];
+            if (c is ' ' or '-' or '.' && (separator == '\0' || separator == c) && i + 1 < span.Length && char.IsAsciiDigit(span[i + 1]))
+            {
+                separator = c;
+                groups++;
+                i++;
+                continue;
+            }
+
+            break;
+        }
+
+        return i;
+    }
+
+    private static bool IsWordChar(char c) => char.IsLetterOrDigit(c) || c is '_' or '/' or '\\' or '#' or '@';
+
+    private static bool IsIpv4(ReadOnlySpan<char> token)
+    {
+        foreach (var range in token.Split('.'))
+        {
+            var part = token[range];
+            if (part.Length is 0 or > 3 || (part.Length > 1 && part[0] == '0') || int.Parse(part, System.Globalization.CultureInfo.InvariantCulture) > 255)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool FollowsWord(ReadOnlySpan<char> span, int start, string word)
+    {
+        var before = span[Math.Max(0, start - 12)..start].TrimEnd();
+        return before.EndsWith(word, StringComparison.OrdinalIgnoreCase) || before.EndsWith("v", StringComparison.OrdinalIgnoreCase)
+            || before.EndsWith("ver", StringComparison.OrdinalIgnoreCase) || before.EndsWith("version:", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static bool HasContext(ReadOnlySpan<char> span, int start, params string[] words)
+    {
+        var before = span[Math.Max(0, start - ContextWindow)..start];
+        foreach (var word in words)
+        {
+            if (before.Contains(word, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // ---- IPv6: from each ':', outwards over hex digits and colons ----
+
+    private static void FindIpv6(string text, List<PiiFinding> found)
+    {
+        var span = text.AsSpan();
+        var from = 0;
+        while (from < span.Length)
+        {
+            var colon = span[from..].IndexOf(':');
+            if (colon < 0)
+            {
+                return;
+            }
+
+            colon += from;
+            var start = colon;
+            while (start > 0 && (char.IsAsciiHexDigit(span[start - 1]) || span[start - 1] is ':' or '.'))
+            {
+                start--;
+            }
+
+            var end = colon;
+            while (end < span.Length && (char.IsAsciiHexDigit(span[end]) || span[end] is ':' or '.'))
+            {
+                end++;
+            }
+
+            from = end + 1;
+            while (end > start && span[end - 1] == '.')
+            {
+                end--;
+            }
+
+            var candidate = span[start..end];
+            var standsAlone = (start == 0 || !char.IsLetterOrDigit(span[start - 1])) && (end == span.Length || !char.IsLetterOrDigit(span[end]));
+            if (standsAlone && candidate.Count(':') >= 2 && !LooksLikeTime(candidate)
+                && IPAddress.TryParse(candidate, out var address) && address.AddressFamily == AddressFamily.InterNetworkV6)
+            {
+                found.Add(new PiiFinding(PiiEntities.IpAddress, start, end - start, 0.95));
+            }
+        }
+    }
+
+    /// <summary>10:30:45 and the like: decimal groups of at most two digits, no "::".</summary>
+    private static bool LooksLikeTime(ReadOnlySpan<char> candidate)
+    {
+        if (candidate.Contains("::", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        foreach (var range in candidate.Split(':'))
+        {
+            var part = candidate[range];
+            if (part.Length > 2 || part.ContainsAnyExceptInRange('0', '9'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    // ---- phone numbers: libphonenumber finds and validates them (numbering plans per country) ----
+
+    private void FindPhones(string text, List<PiiFinding> found)
+    {
+        var digits = 0;
+        foreach (var c in text)
+        {
+            if (char.IsAsciiDigit(c) && ++digits >= 7)
+            {
+                break;
+            }
+        }
+
+        if (digits < 7)
+        {
+            return; // no phone number has fewer digits: skip the costly matcher
+        }
+
+        foreach (var match in Phones.FindNumbers(text, _phoneRegion, PhoneNumberUtil.Leniency.VALID, long.MaxValue))
+        {
+            // A number glued to a word ("ORD-2026-000123") is an identifier, whatever its digits would dial.
+            var glued = match.Start > 1 && text[match.Start - 1] is '-' or '_' or '/' && char.IsLetterOrDigit(text[match.Start - 2]);
+            if (!glued)
+            {
+                found.Add(new PiiFinding(PiiEntities.Phone, match.Start, match.Length, 0.9));
+            }
+        }
+    }
+}
