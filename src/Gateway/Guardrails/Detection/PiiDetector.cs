@@ -287,12 +287,14 @@ internal sealed partial class PiiDetector
                 }
             }
 
-            if (_entities.Contains(PiiEntities.CreditCard) && digitCount is >= 13 and <= 19 && (separator == '\0' || groups >= 3)
+            // After a '+' the digits are an international phone number, whatever else they would pass for.
+            var international = start > 0 && span[start - 1] == '+';
+            if (_entities.Contains(PiiEntities.CreditCard) && !international && digitCount is >= 13 and <= 19 && (separator == '\0' || groups >= 3)
                 && Validators.Luhn(digits) && Validators.IsCardBrandNumber(digits))
             {
                 found.Add(new PiiFinding(PiiEntities.CreditCard, start, end - start, 0.98));
             }
-            else if (_entities.Contains(PiiEntities.UsSsn) && digitCount == 9 && Validators.UsSsn(digits))
+            else if (_entities.Contains(PiiEntities.UsSsn) && !international && digitCount == 9 && Validators.UsSsn(digits))
             {
                 var shaped = separator != '\0' && groups == 3 && token[3] == separator && token[6] == separator;
                 if (shaped || HasContext(span, start, "ssn", "social security", "social-security"))
