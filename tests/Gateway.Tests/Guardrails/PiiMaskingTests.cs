@@ -87,4 +87,45 @@ public sealed class PiiMaskingTests
         Assert.Equal("<done", restorer.Push("done"));
         Assert.Equal("", restorer.Flush());
     }
+
+    [Theory]
+    [InlineData("Sure! Write to ann.lee@example.com or call +44 20 7946 0958; card 4111 1111 1111 1111 was charged.")]
+    [InlineData("IBAN DE89 3704 0044 0532 0130 00, key AKIAIOSFODNN7EXAMPLE, host 192.168.10.24 and bob@example.org")]
+    [InlineData("No entities here, just an answer of ordinary words and numbers like 42 and 7.")]
+    public void A_streamed_answer_is_masked_exactly_as_the_whole_answer_at_every_chunk_boundary(string answer)
+    {
+        var detector = new PiiDetector([PiiEntities.Email, PiiEntities.Phone, PiiEntities.CreditCard, PiiEntities.Iban, PiiEntities.IpAddress, PiiEntities.Secret]);
+        var wholeFindings = new List<PiiFinding>();
+        detector.Detect(answer, wholeFindings);
+        var expected = PiiMasking.Mask(answer, wholeFindings, new PlaceholderVault());
+
+        for (var first = 0; first <= answer.Length; first++)
+        {
+            for (var second = first; second <= answer.Length; second += 5)
+            {
+                var vault = new PlaceholderVault();
+                var masker = new StreamingMasker(detector, (text, findings) => PiiMasking.Mask(text, findings, vault));
+                var output = masker.Push(answer[..first]) + masker.Push(answer[first..second]) + masker.Push(answer[second..]) + masker.Flush();
+                Assert.Equal(expected, output);
+            }
+        }
+    }
+
+    [Fact]
+    public void A_stream_holds_back_the_unfinished_tail_and_nothing_before_it()
+    {
+        var detector = new PiiDetector([PiiEntities.Email, PiiEntities.CreditCard]);
+        var vault = new PlaceholderVault();
+        var masker = new StreamingMasker(detector, (text, findings) => PiiMasking.Mask(text, findings, vault));
+
+        Assert.Equal("Your card ", masker.Push("Your card 4111 1111"));
+        Assert.Equal("<CREDIT_CARD_1> is on file; mail ", masker.Push(" 1111 1111 is on file; mail ann"));
+        Assert.Equal("<EMAIL_1> today. ", masker.Push("@example.com today. "));
+        Assert.Equal("", masker.Flush());
+
+        // A "word" longer than any entity is not held at all.
+        var endless = new string('a', StreamingMasker.MaxHeld + 10);
+        Assert.Equal(endless.Length, StreamingMasker.HeldFrom(endless));
+        Assert.Equal(6, StreamingMasker.HeldFrom("Hello ann"));
+    }
 }
