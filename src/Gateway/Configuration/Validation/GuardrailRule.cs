@@ -5,7 +5,7 @@ namespace Gateway.Configuration.Validation;
 
 internal sealed class GuardrailRule : IConfigRule
 {
-    public static readonly string[] Entities = ["EMAIL", "PHONE", "CREDIT_CARD", "IBAN", "US_SSN", "IP_ADDRESS", "SECRET", "CUSTOM"];
+    private static readonly string[] Entities = Guardrails.Detection.PiiEntities.All;
 
     public void Validate(ConfigValidationContext context)
     {

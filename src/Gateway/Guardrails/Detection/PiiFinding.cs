@@ -11,6 +11,9 @@ internal static class PiiEntities
     public const string IpAddress = "IP_ADDRESS";
     public const string Secret = "SECRET";
     public const string Custom = "CUSTOM";
+
+    /// <summary>Every name gateway.yaml accepts under guardrails.*.entities, in the order errors list them.</summary>
+    public static readonly string[] All = [Email, Phone, CreditCard, Iban, UsSsn, IpAddress, Secret, Custom];
 }
 
 /// <summary>One entity found in a text: where it is and how sure the detector is. Never holds the value itself.</summary>
