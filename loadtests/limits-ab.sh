@@ -62,11 +62,8 @@ python3 - "$results" "$out" "$micro" <<'PY'
 import json, statistics, sys, datetime
 rows = [json.loads(l) for l in open(sys.argv[1])]
 out, micro = sys.argv[2], open(sys.argv[3]).read().strip()
-hz = 100  # clock ticks per second (/proc stat)
-def fig(r):
-    n = r["requests"]
-    return dict(rps=n / (r["duration_us"] / 1e6), p50=r["p50_us"], p99=r["p99_us"], cpu=r["cpu_ticks"] * 1e6 / hz / n,
-                errors=r["status_errors"] + r["timeouts"] + r["read_errors"] + r["write_errors"] + r["connect_errors"])
+sys.path.insert(0, "loadtests/lib")
+from wrk_figures import fig
 lines = [f"# What rate limits cost ({datetime.date.today()})", "",
          "`loadtests/limits-ab.sh`: loadtests/configs/gateway-full.yaml with tracking off, sending to `chat-unlimited` (off) or to `chat`",
          "with six counters a request (endpoint; user on the endpoint: requests and tokens; group: requests and tokens; key: tokens),",

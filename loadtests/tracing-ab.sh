@@ -42,11 +42,8 @@ python3 - "$results" "$out" "$pairs" <<'PY'
 import json, statistics, sys, datetime
 rows = [json.loads(l) for l in open(sys.argv[1])]
 out, pairs = sys.argv[2], int(sys.argv[3])
-hz = 100  # clock ticks per second (/proc stat)
-def fig(r):
-    n = r["requests"]
-    return dict(rps=n / (r["duration_us"] / 1e6), p50=r["p50_us"], p99=r["p99_us"], cpu=r["cpu_ticks"] * 1e6 / hz / n,
-                errors=r["status_errors"] + r["timeouts"] + r["read_errors"] + r["write_errors"] + r["connect_errors"])
+sys.path.insert(0, "loadtests/lib")
+from wrk_figures import fig
 lines = [f"# What tracing costs, steady state ({datetime.date.today()})", "",
          "`loadtests/tracing-ab.sh`: loadtests/configs/gateway-full.yaml with tracking on (a trace per request to SQLite, previews,",
          "usage and cost) and off, in alternating pairs; every measurement on fresh processes (upstream, gateway), after a 4 s warm-up.",
