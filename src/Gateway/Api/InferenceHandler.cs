@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Gateway.Auth;
 using Gateway.Configuration;
 using Gateway.Errors;
+using Gateway.Guardrails;
 using Gateway.RateLimiting;
 using Gateway.Routing;
 using Gateway.Tracking;
@@ -33,7 +34,12 @@ internal sealed class InferenceHandler(ConfigStore store, RequestRouter router, 
                 // The answer is complete: usage is known now, for the limits' settlement and the trace.
                 // (An exception out of the router leaves the meter on the trace only.)
                 var meter = handled.Meter ?? trace?.Meter;
-                var callerGone = meter is not null && !await TryCompleteAsync(meter, context.RequestAborted);
+                var callerGone = meter is not null && !await TryCompleteAsync(meter.CompleteAsync, context.RequestAborted);
+                if (handled.Guard is { } guard)
+                {
+                    callerGone |= !await TryCompleteAsync(guard.CompleteAsync, context.RequestAborted);
+                    TagResponseGuardrails(handled.Guardrails!, guard);
+                }
                 if (handled.Lease is { HasLimits: true } lease)
                 {
                     var target = trace?.Target;
@@ -43,7 +49,7 @@ internal sealed class InferenceHandler(ConfigStore store, RequestRouter router, 
 
                 if (trace is not null)
                 {
-                    await EndTraceAsync(context, trace, snapshot, handled.Body, callerGone);
+                    await EndTraceAsync(context, trace, snapshot, handled.Body, callerGone, handled.Guardrails?.Guardrails);
                 }
 
                 meter?.Release();
@@ -55,15 +61,18 @@ internal sealed class InferenceHandler(ConfigStore store, RequestRouter router, 
         }
     }
 
-    /// <summary>What a request left behind for its end: its body (still to be disposed), its limit lease and the meter on its answer.</summary>
-    private readonly record struct Handled(RequestBody? Body, LimitLease? Lease = null, ResponseMeter? Meter = null);
+    /// <summary>
+    /// What a request left behind for its end: its body (still to be disposed), its limit lease, the meter on its
+    /// answer, and its guardrails' run with the guard on its answer.
+    /// </summary>
+    private readonly record struct Handled(RequestBody? Body, LimitLease? Lease = null, ResponseMeter? Meter = null, GuardrailRun? Guardrails = null, ResponseGuard? Guard = null);
 
-    /// <summary>Sends what the meter still holds; false when the caller has gone meanwhile.</summary>
-    private static async Task<bool> TryCompleteAsync(ResponseMeter meter, CancellationToken cancellationToken)
+    /// <summary>Sends what a stream on the answer still holds; false when the caller has gone meanwhile.</summary>
+    private static async Task<bool> TryCompleteAsync(Func<CancellationToken, ValueTask> complete, CancellationToken cancellationToken)
     {
         try
         {
-            await meter.CompleteAsync(cancellationToken);
+            await complete(cancellationToken);
             return true;
         }
         catch (Exception exception) when (exception is OperationCanceledException or IOException)
@@ -125,6 +134,35 @@ internal sealed class InferenceHandler(ConfigStore store, RequestRouter router, 
             }
         }
 
+        GuardrailRun? guardrails = null;
+        ResponseGuard? guard = null;
+        if (snapshot.Guardrails.For(endpoint.Name) is { } endpointGuardrails)
+        {
+            guardrails = new GuardrailRun(endpointGuardrails);
+            if (endpointGuardrails.OnRequest)
+            {
+                var masked = GuardRequest(kind, body, guardrails, out var blocked);
+                if (blocked is not null)
+                {
+                    await ErrorResponseWriter.WriteAsync(context, blocked);
+                    return new Handled(body, lease, Guardrails: guardrails);
+                }
+
+                if (masked)
+                {
+                    // The masked body moved the model's token: read it again (the same request, so it reads).
+                    _ = OpenAiRequestReader.TryRead(body.Span, kind, out parsed);
+                }
+            }
+
+            if (guardrails.WatchesResponse && kind != EndpointKind.Embeddings)
+            {
+                // Inside the meter: the meter sees the provider's answer (placeholders, usage), the caller the restored one.
+                guard = new ResponseGuard(context.Response.Body, context.Response, guardrails, kind);
+                context.Response.Body = guard;
+            }
+        }
+
         ResponseMeter? meter = null;
         if (trace is { Recorded: true } || limits.NeedsUsage)
         {
@@ -152,7 +190,31 @@ internal sealed class InferenceHandler(ConfigStore store, RequestRouter router, 
         }
 
         await router.RouteAsync(context, caller, endpoint, body, parsed);
-        return new Handled(body, lease, meter);
+        return new Handled(body, lease, meter, guardrails, guard);
+    }
+
+    /// <summary>Runs the request guardrails over the body, masking it in place; true when it changed. <paramref name="blocked"/>: the 400 when one blocked it.</summary>
+    private bool GuardRequest(EndpointKind kind, RequestBody body, GuardrailRun run, out GatewayError? blocked)
+    {
+        using var span = tracing.StartSpan("guardrail.request");
+        var masked = RequestGuard.Apply(body, kind, run);
+        run.Tag(span, GuardrailDirection.Request);
+        blocked = null;
+        if (run.Blocked(GuardrailDirection.Request))
+        {
+            blocked = GatewayErrors.GuardrailBlocked(run.BlockedBy!, run.BlockedEntities(GuardrailDirection.Request), run.BlockedAt);
+            span?.SetStatus(ActivityStatusCode.Error, blocked.Code);
+        }
+
+        return masked;
+    }
+
+    /// <summary>The answer's guardrail span, made when the answer is complete; it carries the time the guard spent on it.</summary>
+    private void TagResponseGuardrails(GuardrailRun run, ResponseGuard guard)
+    {
+        using var span = tracing.StartSpan("guardrail.response");
+        run.Tag(span, GuardrailDirection.Response);
+        span?.SetTag("gateway.guardrail.busy_ms", Math.Round(guard.Busy.TotalMilliseconds, 3));
     }
 
     /// <summary>Checks and charges every limit that applies, in one store call; on refusal writes the 429 (or the 503).</summary>
@@ -194,7 +256,7 @@ internal sealed class InferenceHandler(ConfigStore store, RequestRouter router, 
         return lease;
     }
 
-    private async Task EndTraceAsync(HttpContext context, RequestTrace trace, GatewaySnapshot snapshot, RequestBody? body, bool meterCallerGone)
+    private async Task EndTraceAsync(HttpContext context, RequestTrace trace, GatewaySnapshot snapshot, RequestBody? body, bool meterCallerGone, EndpointGuardrails? guardrails)
     {
         var root = trace.Root;
         var callerGone = meterCallerGone || context.RequestAborted.IsCancellationRequested;
@@ -242,6 +304,16 @@ internal sealed class InferenceHandler(ConfigStore store, RequestRouter router, 
         }
 
         var record = trace.Build(status, config.Tracking, capture, price, body?.Memory ?? default);
+        if (guardrails is not null)
+        {
+            // Traces never keep what the endpoint's guardrails look for, whatever they did with it (log included).
+            record = record with
+            {
+                RequestBody = record.RequestBody is { } sent ? guardrails.Redact(sent) : null,
+                ResponseBody = record.ResponseBody is { } answer ? guardrails.Redact(answer) : null,
+            };
+        }
+
         await writer.EnqueueAsync(record);
     }
 

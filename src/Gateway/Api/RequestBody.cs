@@ -18,7 +18,7 @@ internal sealed class RequestBody : IDisposable
         Length = length;
     }
 
-    public int Length { get; }
+    public int Length { get; private set; }
 
     public ReadOnlyMemory<byte> Memory => _buffer.AsMemory(0, Length);
 
@@ -76,6 +76,19 @@ internal sealed class RequestBody : IDisposable
         }
 
         return (new RequestBody(buffer, length), null);
+    }
+
+    /// <summary>From now on the body is <paramref name="content"/> (a guardrail masked it): every later stage, and the trace, sees only that.</summary>
+    public void Replace(ReadOnlySpan<byte> content)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(content.Length, 1));
+        content.CopyTo(buffer);
+        var old = Interlocked.Exchange(ref _buffer, buffer);
+        Length = content.Length;
+        if (old.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(old);
+        }
     }
 
     public void Dispose()

@@ -103,7 +103,7 @@ internal sealed partial class ConfigStore
     private GatewaySnapshot Compile(ConfigLoadResult result, int revision)
     {
         var config = result.Config!;
-        return new GatewaySnapshot(revision, result.Hash, _time.GetUtcNow(), result.Source, config, RouteTable.Create(config, _providers, _circuits, _time), KeyTable.Create(config.Keys));
+        return new GatewaySnapshot(revision, result.Hash, _time.GetUtcNow(), result.Source, config, RouteTable.Create(config, _providers, _circuits, _time), KeyTable.Create(config.Keys), Guardrails.GuardrailTable.Create(config));
     }
 
     private static partial class Log

@@ -8,7 +8,7 @@ namespace Gateway.Configuration;
 /// One validated config revision compiled for the data plane. Immutable: a request takes the current
 /// snapshot once and uses it to the end, so a reload never changes a request half-way.
 /// </summary>
-internal sealed class GatewaySnapshot(int revision, string hash, DateTimeOffset loadedAt, ConfigSource source, GatewayConfig config, RouteTable routes, KeyTable keys)
+internal sealed class GatewaySnapshot(int revision, string hash, DateTimeOffset loadedAt, ConfigSource source, GatewayConfig config, RouteTable routes, KeyTable keys, Guardrails.GuardrailTable guardrails)
 {
     public int Revision { get; } = revision;
 
@@ -27,4 +27,7 @@ internal sealed class GatewaySnapshot(int revision, string hash, DateTimeOffset 
     public RouteTable Routes { get; } = routes;
 
     public KeyTable Keys { get; } = keys;
+
+    /// <summary>Each endpoint's guardrails, compiled (custom patterns included) once per revision.</summary>
+    public Guardrails.GuardrailTable Guardrails { get; } = guardrails;
 }

@@ -35,6 +35,10 @@ internal static class GatewayErrors
     public static GatewayError TraceNotFound(string id) => new(StatusCodes.Status404NotFound, InvalidRequest, "trace_not_found", "id",
         $"No trace '{id}' that your key may read. Trace ids are the x-request-id header of a response.");
 
+    /// <summary>A block guardrail found these entity types in the request; the values are never repeated.</summary>
+    public static GatewayError GuardrailBlocked(string guardrail, IReadOnlyList<string> entities, string? location) => new(StatusCodes.Status400BadRequest, InvalidRequest, "guardrail_blocked", location,
+        $"The request was blocked by the gateway's guardrail '{guardrail}': it contains {string.Join(", ", entities)}. Remove that data and send the request again.");
+
     public static GatewayError TrackingDisabled() => new(StatusCodes.Status404NotFound, InvalidRequest, "tracking_disabled", null,
         "Tracking is off (tracking.enabled: false): there are no traces or usage to read.");
 

@@ -318,8 +318,13 @@ public sealed partial class FakeOpenAiServer
 
     private static int Tokens(string text) => Math.Max(1, (Encoding.UTF8.GetByteCount(text) + 3) / 4);
 
-    private static List<string> Words(string text)
+    private List<string> Words(string text)
     {
+        if (ReplyChunkChars is { } size)
+        {
+            return [.. text.Chunk(size).Select(piece => new string(piece))];
+        }
+
         var words = new List<string>();
         var start = 0;
         for (var i = 1; i <= text.Length; i++)

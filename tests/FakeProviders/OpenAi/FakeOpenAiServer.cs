@@ -29,6 +29,9 @@ public sealed partial class FakeOpenAiServer : IAsyncDisposable
     /// <summary>What the assistant answers; streamed word by word.</summary>
     public string ReplyText { get; set; } = "Hello from the fake OpenAI upstream. How can I help you today?";
 
+    /// <summary>Stream the reply in pieces of this many characters instead of word by word (to split text anywhere).</summary>
+    public int? ReplyChunkChars { get; set; }
+
     /// <summary>Models this account may use; others get OpenAI's 404 model_not_found.</summary>
     public ISet<string> Models { get; } = new HashSet<string>(StringComparer.Ordinal) { "gpt-4o-mini", "gpt-4o", "gpt-3.5-turbo-instruct", "text-embedding-3-small" };
 

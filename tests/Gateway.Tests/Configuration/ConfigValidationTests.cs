@@ -154,8 +154,41 @@ public sealed class ConfigValidationTests
             "gateway.yaml:11:50: keys[1].endpoints[0]: unknown endpoint 'chta' (did you mean 'chat'?)",
             "gateway.yaml:13:33: groups.marketing.limits[0].per: limits here always count per group; remove 'per: user'",
             "gateway.yaml:13:60: groups.marketing.limits[0].window: '1 minute' is not a window such as 1s, 1m, 1h, 1d or month",
-            "gateway.yaml:15:29: guardrails.pii.entities[1]: unknown entity 'PHONE_NUMBER' (did you mean 'PHONE'?); known: EMAIL, PHONE, CREDIT_CARD, IBAN, US_SSN, IP_ADDRESS, SECRET, CUSTOM",
+            "gateway.yaml:15:29: guardrails.pii.entities[1]: unknown entity 'PHONE_NUMBER' (did you mean 'PHONE'?); known: EMAIL, PHONE, CREDIT_CARD, IBAN, US_SSN, IP_ADDRESS, SECRET",
         ], errors);
+    }
+
+    [Fact]
+    public void Guardrail_patterns_thresholds_and_regions_are_explained()
+    {
+        var errors = Errors(Valid + "\n" + """
+            guardrails:
+              pii:
+                entities: [ CUSTOM ]
+                phone_region: XX
+                thresholds: { EMAL: 0.5, BADGE: 2 }
+                patterns:
+                  - { name: badge, regex: "B-[0-9]+" }
+                  - { name: EMAIL, regex: "(unclosed" }
+                  - { name: BADGE, regex: "x*", validator: luhm, score: 1.5 }
+                  - { name: BADGE, regex: "B-[0-9]+", context: [ "" ] }
+            """);
+
+        Assert.Equal(
+        [
+            "gateway.yaml:9:17: guardrails.pii.entities[0]: unknown entity 'CUSTOM'; list your own patterns under 'patterns' instead; known: EMAIL, PHONE, CREDIT_CARD, IBAN, US_SSN, IP_ADDRESS, SECRET",
+            "gateway.yaml:10:19: guardrails.pii.phone_region: 'XX' is not a region libphonenumber knows; use an ISO 3166 code in capitals such as US, GB, DE or IN",
+        ], errors.Take(2));
+        Assert.Contains(errors, e => e.Contains("thresholds.EMAL: 'EMAL' is neither a built-in entity nor one of this guardrail's patterns (did you mean 'EMAIL'?)", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("thresholds.BADGE: 2 is outside 0-1", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("patterns[0].name: 'badge' must be capitals, digits and '_'", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("patterns[1].name: 'EMAIL' is a built-in entity", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("patterns[1].regex: not a valid regular expression", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("patterns[2].regex: matches the empty string", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("patterns[2].validator", StringComparison.Ordinal) && e.Contains("luhn", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("patterns[2].score: 1.5 is outside 0-1", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("patterns[3].name: 'BADGE' is used by another pattern of this guardrail", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("patterns[3].context: has an empty word", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -104,7 +104,7 @@ public sealed class PiiMaskingTests
             for (var second = first; second <= answer.Length; second += 5)
             {
                 var vault = new PlaceholderVault();
-                var masker = new StreamingMasker(detector, (text, findings) => PiiMasking.Mask(text, findings, vault));
+                var masker = new StreamingMasker(detector.Detect, (text, findings) => PiiMasking.Mask(text, findings, vault));
                 var output = masker.Push(answer[..first]) + masker.Push(answer[first..second]) + masker.Push(answer[second..]) + masker.Flush();
                 Assert.Equal(expected, output);
             }
@@ -116,7 +116,7 @@ public sealed class PiiMaskingTests
     {
         var detector = new PiiDetector([PiiEntities.Email, PiiEntities.CreditCard]);
         var vault = new PlaceholderVault();
-        var masker = new StreamingMasker(detector, (text, findings) => PiiMasking.Mask(text, findings, vault));
+        var masker = new StreamingMasker(detector.Detect, (text, findings) => PiiMasking.Mask(text, findings, vault));
 
         Assert.Equal("Your card ", masker.Push("Your card 4111 1111"));
         Assert.Equal("<CREDIT_CARD_1> is on file; mail ", masker.Push(" 1111 1111 is on file; mail ann"));

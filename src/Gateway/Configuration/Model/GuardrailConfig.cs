@@ -5,34 +5,50 @@ namespace Gateway.Configuration.Model;
 
 internal sealed record GuardrailConfig
 {
-    [Description("Entity types to detect.")]
+    [Description("Built-in entity types to detect: EMAIL, PHONE, CREDIT_CARD, IBAN, US_SSN, IP_ADDRESS, SECRET.")]
     public IReadOnlyList<string> Entities { get; init; } = [];
 
-    [Description("What to do with a finding.")]
+    [Description("What to do with a finding: mask (placeholders, restored in the answer), redact (the entity type, not restorable), block (refuse the request, or withhold the answer) or log (change nothing, record the finding).")]
     [AllowedValues("mask", "redact", "block", "log")]
     public string Action { get; init; } = "mask";
 
-    [Description("Which way the guardrail looks.")]
+    [Description("Which way the guardrail looks: at what the caller sends (request), at what the model answers (response), or both.")]
     [AllowedValues("request", "response", "both")]
     public string Direction { get; init; } = "both";
 
-    [Description("mask only: put the original values back in the response.")]
+    [Description("mask only: put the original values back where the answer repeats a placeholder; false leaves the placeholders.")]
     public bool Restore { get; init; } = true;
 
-    [Description("Admin-defined patterns, reported as CUSTOM findings.")]
+    [Description("Admin-defined patterns, each reported under its own name (the CUSTOM entities).")]
     public IReadOnlyList<CustomPatternConfig> Patterns { get; init; } = [];
+
+    [Description("Lowest confidence (0-1) that counts as a finding, by entity type or pattern name; default 0.5 for each.")]
+    public IReadOnlyDictionary<string, double> Thresholds { get; init; } = new Dictionary<string, double>(StringComparer.Ordinal);
+
+    [Description("ISO 3166 region whose national phone formats count as PHONE; numbers written with + and a country code count from anywhere.")]
+    public string PhoneRegion { get; init; } = "US";
 }
 
 internal sealed record CustomPatternConfig
 {
-    [Description("Entity name reported for a match.")]
+    [Description("Entity name reported for a match and used in placeholders (<NAME_1>): capitals, digits and '_'.")]
     public required string Name { get; init; }
 
-    [Description(".NET regular expression.")]
+    [Description(".NET regular expression; matched without backtracking where it can be (no look-arounds or back-references), else with a 100 ms limit per text.")]
     public required string Regex { get; init; }
 
-    [Description("Words near a match that raise confidence.")]
+    [Description("Checksum a match must also pass: luhn, credit_card (Luhn and a card brand), iban (mod-97) or us_ssn.")]
+    [AllowedValues("luhn", "credit_card", "iban", "us_ssn")]
+    public string? Validator { get; init; }
+
+    [Description("Confidence (0-1) of a match before context; compared with the entity's threshold (0.5 unless set).")]
+    public double Score { get; init; } = 0.6;
+
+    [Description("Words that raise a match's confidence by 0.35 when one appears within 40 characters of it (case-insensitive).")]
     public IReadOnlyList<string> Context { get; init; } = [];
+
+    [Description("Words that lower a match's confidence by 0.35 when one appears within 40 characters of it (case-insensitive).")]
+    public IReadOnlyList<string> NegativeContext { get; init; } = [];
 }
 
 internal sealed record ModelPrice

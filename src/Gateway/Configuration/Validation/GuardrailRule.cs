@@ -1,11 +1,16 @@
 using System.Text.RegularExpressions;
 using Gateway.Configuration.Binding;
+using Gateway.Guardrails.Detection;
+using PhoneNumbers;
 
 namespace Gateway.Configuration.Validation;
 
-internal sealed class GuardrailRule : IConfigRule
+internal sealed partial class GuardrailRule : IConfigRule
 {
-    private static readonly string[] Entities = Guardrails.Detection.PiiEntities.All;
+    private static readonly string[] Entities = PiiEntities.All;
+
+    [GeneratedRegex("^[A-Z][A-Z0-9_]{0,39}$", RegexOptions.CultureInvariant)]
+    private static partial Regex PatternName();
 
     public void Validate(ConfigValidationContext context)
     {
@@ -17,7 +22,8 @@ internal sealed class GuardrailRule : IConfigRule
                 var entity = guardrail.Entities[i];
                 if (!Entities.Contains(entity))
                 {
-                    context.Error($"{path}.entities[{i}]", $"unknown entity '{entity}'{Suggestions.DidYouMean(entity, Entities)}; known: {string.Join(", ", Entities)}");
+                    var hint = entity == "CUSTOM" ? "; list your own patterns under 'patterns' instead" : Suggestions.DidYouMean(entity, Entities);
+                    context.Error($"{path}.entities[{i}]", $"unknown entity '{entity}'{hint}; known: {string.Join(", ", Entities)}");
                 }
             }
 
@@ -26,22 +32,77 @@ internal sealed class GuardrailRule : IConfigRule
                 context.Error(path, "detects nothing: list 'entities' or 'patterns'");
             }
 
+            if (!PhoneNumberUtil.GetInstance().GetSupportedRegions().Contains(guardrail.PhoneRegion))
+            {
+                context.Error($"{path}.phone_region", $"'{guardrail.PhoneRegion}' is not a region libphonenumber knows; use an ISO 3166 code in capitals such as US, GB, DE or IN");
+            }
+
+            var names = new HashSet<string>(StringComparer.Ordinal);
             for (var i = 0; i < guardrail.Patterns.Count; i++)
             {
-                var pattern = guardrail.Patterns[i];
-                if (pattern.Regex is null)
+                ValidatePattern(context, $"{path}.patterns[{i}]", guardrail.Patterns[i], names);
+            }
+
+            foreach (var (entity, threshold) in guardrail.Thresholds)
+            {
+                if (!Entities.Contains(entity) && !names.Contains(entity))
                 {
-                    continue; // missing: reported by the binder
+                    var known = Entities.Concat(names).ToList();
+                    context.Error($"{path}.thresholds.{entity}", $"'{entity}' is neither a built-in entity nor one of this guardrail's patterns{Suggestions.DidYouMean(entity, known)}");
                 }
 
-                try
+                if (threshold is < 0 or > 1)
                 {
-                    _ = new Regex(pattern.Regex, RegexOptions.None, TimeSpan.FromSeconds(1));
+                    context.Error($"{path}.thresholds.{entity}", $"{threshold} is outside 0-1");
                 }
-                catch (ArgumentException ex)
+            }
+        }
+    }
+
+    private static void ValidatePattern(ConfigValidationContext context, string path, Model.CustomPatternConfig pattern, HashSet<string> names)
+    {
+        if (pattern.Name is { } patternName)
+        {
+            if (!PatternName().IsMatch(patternName))
+            {
+                context.Error($"{path}.name", $"'{patternName}' must be capitals, digits and '_' (starting with a capital, at most 40): it becomes the placeholder <{patternName}_1>");
+            }
+            else if (Entities.Contains(patternName))
+            {
+                context.Error($"{path}.name", $"'{patternName}' is a built-in entity; give the pattern a name of its own");
+            }
+            else if (!names.Add(patternName))
+            {
+                context.Error($"{path}.name", $"'{patternName}' is used by another pattern of this guardrail");
+            }
+        }
+
+        if (pattern.Regex is { } regex)
+        {
+            try
+            {
+                var compiled = CustomPattern.Compile(regex);
+                if (compiled.IsMatch(""))
                 {
-                    context.Error($"{path}.patterns[{i}].regex", $"not a valid regular expression: {ex.Message}");
+                    context.Error($"{path}.regex", "matches the empty string: it would find something everywhere");
                 }
+            }
+            catch (ArgumentException ex)
+            {
+                context.Error($"{path}.regex", $"not a valid regular expression: {ex.Message}");
+            }
+        }
+
+        if (pattern.Score is < 0 or > 1)
+        {
+            context.Error($"{path}.score", $"{pattern.Score} is outside 0-1");
+        }
+
+        foreach (var word in pattern.Context.Concat(pattern.NegativeContext))
+        {
+            if (string.IsNullOrWhiteSpace(word))
+            {
+                context.Error($"{path}.context", "has an empty word");
             }
         }
     }

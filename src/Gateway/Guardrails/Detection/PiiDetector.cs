@@ -23,14 +23,27 @@ internal sealed partial class PiiDetector
     private static readonly string[] Priority =
         [PiiEntities.Secret, PiiEntities.CreditCard, PiiEntities.Iban, PiiEntities.UsSsn, PiiEntities.Email, PiiEntities.IpAddress, PiiEntities.Phone];
 
+    /// <summary>The confidence a finding needs unless gateway.yaml sets the entity's threshold.</summary>
+    public const double DefaultThreshold = 0.5;
+
+    private static readonly string[] PhoneContext = ["phone", "tel", "call", "mobile", "cell", "fax", "whatsapp", "sms", "text me", "reach me"];
+    private static readonly string[] PhoneNegativeContext = ["order", "invoice", "tracking", "serial", "ticket", "sku", "ref", "isbn", "part no"];
+
     private readonly HashSet<string> _entities;
     private readonly string _phoneRegion;
+    private readonly CustomPattern[] _patterns;
+    private readonly Dictionary<string, double> _thresholds;
 
+    /// <param name="entities">Built-in entity types to look for (<see cref="PiiEntities"/>).</param>
     /// <param name="phoneRegion">ISO country whose national phone formats count (numbers with a + prefix count from anywhere).</param>
-    public PiiDetector(IEnumerable<string> entities, string phoneRegion = "US")
+    /// <param name="patterns">Admin-defined patterns, reported under their own names.</param>
+    /// <param name="thresholds">Lowest score that counts, by entity or pattern name; <see cref="DefaultThreshold"/> for the rest.</param>
+    public PiiDetector(IEnumerable<string> entities, string phoneRegion = "US", IEnumerable<CustomPattern>? patterns = null, IReadOnlyDictionary<string, double>? thresholds = null)
     {
         _entities = new HashSet<string>(entities, StringComparer.Ordinal);
         _phoneRegion = phoneRegion;
+        _patterns = patterns?.ToArray() ?? [];
+        _thresholds = thresholds is null ? [] : new Dictionary<string, double>(thresholds, StringComparer.Ordinal);
     }
 
     /// <summary>Adds the text's findings to <paramref name="findings"/>, in order, without overlaps.</summary>
@@ -66,6 +79,13 @@ internal sealed partial class PiiDetector
             }
         }
 
+        foreach (var pattern in _patterns)
+        {
+            FindCustom(pattern, text, found);
+        }
+
+        // Below its threshold a finding is dropped before overlaps are settled, so it cannot hide a surer one.
+        found.RemoveAll(finding => finding.Score < _thresholds.GetValueOrDefault(finding.Entity, DefaultThreshold));
         Resolve(found, findings);
     }
 
@@ -264,9 +284,10 @@ internal sealed partial class PiiDetector
             var token = span[start..end];
             if (separator == '.')
             {
-                if (_entities.Contains(PiiEntities.IpAddress) && groups == 4 && IsIpv4(token) && !FollowsWord(span, start, "version"))
+                if (_entities.Contains(PiiEntities.IpAddress) && groups == 4 && IsIpv4(token))
                 {
-                    found.Add(new PiiFinding(PiiEntities.IpAddress, start, end - start, 0.9));
+                    // "version 1.2.3.4" is a version number.
+                    found.Add(new PiiFinding(PiiEntities.IpAddress, start, end - start, FollowsWord(span, start, "version") ? 0.3 : 0.9));
                 }
 
                 continue;
@@ -296,11 +317,10 @@ internal sealed partial class PiiDetector
             }
             else if (_entities.Contains(PiiEntities.UsSsn) && !international && digitCount == 9 && Validators.UsSsn(digits))
             {
+                // Nine bare digits are an SSN only when the text says so nearby.
                 var shaped = separator != '\0' && groups == 3 && token[3] == separator && token[6] == separator;
-                if (shaped || HasContext(span, start, "ssn", "social security", "social-security"))
-                {
-                    found.Add(new PiiFinding(PiiEntities.UsSsn, start, end - start, shaped ? 0.9 : 0.85));
-                }
+                var score = shaped ? 0.9 : HasContext(span, start, "ssn", "social security", "social-security") ? 0.85 : 0.4;
+                found.Add(new PiiFinding(PiiEntities.UsSsn, start, end - start, score));
             }
         }
     }
@@ -362,15 +382,59 @@ internal sealed partial class PiiDetector
     private static bool HasContext(ReadOnlySpan<char> span, int start, params string[] words)
     {
         var before = span[Math.Max(0, start - ContextWindow)..start];
+        return ContainsAny(before, words);
+    }
+
+    /// <summary>Whether one of the words appears within the context window before or after a finding.</summary>
+    private static bool HasContextAround(ReadOnlySpan<char> span, int start, int end, string[] words) =>
+        words.Length > 0 && (ContainsAny(span[Math.Max(0, start - ContextWindow)..start], words) || ContainsAny(span[end..Math.Min(span.Length, end + ContextWindow)], words));
+
+    private static bool ContainsAny(ReadOnlySpan<char> text, string[] words)
+    {
         foreach (var word in words)
         {
-            if (before.Contains(word, StringComparison.OrdinalIgnoreCase))
+            if (text.Contains(word, StringComparison.OrdinalIgnoreCase))
             {
                 return true;
             }
         }
 
         return false;
+    }
+
+    // ---- the admin's patterns ----
+
+    private static void FindCustom(CustomPattern pattern, string text, List<PiiFinding> found)
+    {
+        var span = text.AsSpan();
+        try
+        {
+            foreach (var match in pattern.Regex.EnumerateMatches(span))
+            {
+                if (match.Length == 0 || !pattern.Validate(span.Slice(match.Index, match.Length)))
+                {
+                    continue;
+                }
+
+                var end = match.Index + match.Length;
+                var score = pattern.Score;
+                if (HasContextAround(span, match.Index, end, pattern.Context))
+                {
+                    score += CustomPattern.ContextWeight;
+                }
+
+                if (HasContextAround(span, match.Index, end, pattern.NegativeContext))
+                {
+                    score -= CustomPattern.ContextWeight;
+                }
+
+                found.Add(new PiiFinding(pattern.Name, match.Index, match.Length, Math.Clamp(score, 0, 1)));
+            }
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            // A backtracking pattern ran out of time on this text: what it found before stands.
+        }
     }
 
     // ---- IPv6: from each ':', outwards over hex digits and colons ----
@@ -460,7 +524,11 @@ internal sealed partial class PiiDetector
             var glued = match.Start > 1 && text[match.Start - 1] is '-' or '_' or '/' && char.IsLetterOrDigit(text[match.Start - 2]);
             if (!glued)
             {
-                found.Add(new PiiFinding(PiiEntities.Phone, match.Start, match.Length, 0.9));
+                // "order 202-555-0143" is an order number that happens to dial; "call 202-555-0143" is surely a phone.
+                var end = match.Start + match.Length;
+                var score = HasContextAround(text, match.Start, end, PhoneNegativeContext) ? 0.45
+                    : HasContextAround(text, match.Start, end, PhoneContext) ? 0.95 : 0.8;
+                found.Add(new PiiFinding(PiiEntities.Phone, match.Start, match.Length, score));
             }
         }
     }

@@ -10,10 +10,10 @@ internal static class PiiEntities
     public const string UsSsn = "US_SSN";
     public const string IpAddress = "IP_ADDRESS";
     public const string Secret = "SECRET";
-    public const string Custom = "CUSTOM";
 
-    /// <summary>Every name gateway.yaml accepts under guardrails.*.entities, in the order errors list them.</summary>
-    public static readonly string[] All = [Email, Phone, CreditCard, Iban, UsSsn, IpAddress, Secret, Custom];
+    /// <summary>Every name gateway.yaml accepts under guardrails.*.entities, in the order errors list them. (Admins'
+    /// own patterns, the CUSTOM entities, are listed under guardrails.*.patterns and named there.)</summary>
+    public static readonly string[] All = [Email, Phone, CreditCard, Iban, UsSsn, IpAddress, Secret];
 }
 
 /// <summary>One entity found in a text: where it is and how sure the detector is. Never holds the value itself.</summary>
@@ -22,4 +22,7 @@ internal static class PiiEntities
 internal readonly record struct PiiFinding(string Entity, int Start, int Length, double Score)
 {
     public int End => Start + Length;
+
+    /// <summary>Which of an endpoint's guardrails found it (its position in the endpoint's list).</summary>
+    public int Guardrail { get; init; }
 }

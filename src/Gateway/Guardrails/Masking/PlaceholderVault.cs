@@ -13,12 +13,17 @@ internal sealed class PlaceholderVault
     private readonly Dictionary<string, string> _byPlaceholder = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _numbers = new(StringComparer.Ordinal);
 
+    /// <summary>How many placeholders may be restored.</summary>
     public int Count => _byPlaceholder.Count;
 
     /// <summary>The longest placeholder handed out: how much a stream must hold back to restore one split in two.</summary>
     public int LongestPlaceholder { get; private set; }
 
-    public string PlaceholderFor(string entity, string value)
+    /// <param name="restorable">
+    /// False for a placeholder that must stay in the answer (a guardrail with restore: false, or one masking the
+    /// answer itself): it still takes a number, so it can never be mistaken for a restorable one.
+    /// </param>
+    public string PlaceholderFor(string entity, string value, bool restorable = true)
     {
         if (_byValue.TryGetValue((entity, value), out var placeholder))
         {
@@ -28,8 +33,12 @@ internal sealed class PlaceholderVault
         var number = _numbers[entity] = _numbers.GetValueOrDefault(entity) + 1;
         placeholder = string.Create(CultureInfo.InvariantCulture, $"<{entity}_{number}>");
         _byValue[(entity, value)] = placeholder;
-        _byPlaceholder[placeholder] = value;
-        LongestPlaceholder = Math.Max(LongestPlaceholder, placeholder.Length);
+        if (restorable)
+        {
+            _byPlaceholder[placeholder] = value;
+            LongestPlaceholder = Math.Max(LongestPlaceholder, placeholder.Length);
+        }
+
         return placeholder;
     }
 

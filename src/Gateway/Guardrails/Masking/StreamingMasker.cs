@@ -9,7 +9,7 @@ namespace Gateway.Guardrails.Masking;
 /// IBAN or phone number, or an unclosed PEM block — at most <see cref="MaxHeld"/> characters
 /// (<see cref="MaxHeldPem"/> for a PEM block). The end of the answer flushes the rest.
 /// </summary>
-internal sealed class StreamingMasker(PiiDetector detector, Func<string, IReadOnlyList<PiiFinding>, string> mask)
+internal sealed class StreamingMasker(Action<string, List<PiiFinding>> detect, Func<string, IReadOnlyList<PiiFinding>, string> mask)
 {
     /// <summary>The most held for anything but a PEM block: longer than any e-mail (254), IBAN or phone number.</summary>
     public const int MaxHeld = 320;
@@ -25,7 +25,7 @@ internal sealed class StreamingMasker(PiiDetector detector, Func<string, IReadOn
         var text = _pending + piece;
         var hold = HeldFrom(text);
         _findings.Clear();
-        detector.Detect(text, _findings);
+        detect(text, _findings);
         // An entity found across the boundary is held whole.
         foreach (var finding in _findings)
         {
@@ -52,7 +52,7 @@ internal sealed class StreamingMasker(PiiDetector detector, Func<string, IReadOn
         var text = _pending;
         _pending = "";
         _findings.Clear();
-        detector.Detect(text, _findings);
+        detect(text, _findings);
         return mask(text, _findings);
     }
 
