@@ -47,6 +47,9 @@ internal sealed class ResponseGuard(Stream inner, HttpResponse response, Guardra
     private bool _blocked;
     private bool _dropBlankLine;
     private long _busyTicks;
+    private readonly ArrayBufferWriter<byte> _output = new(4096);
+    private readonly ArrayBufferWriter<byte> _edited = new(1024);
+    private readonly List<JsonField> _found = [];
 
     private enum Mode
     {
@@ -157,7 +160,8 @@ internal sealed class ResponseGuard(Stream inner, HttpResponse response, Guardra
         }
 
         var started = Stopwatch.GetTimestamp();
-        var output = new ArrayBufferWriter<byte>(data.Length + 64);
+        var output = _output; // written out before the next write comes (writes are not concurrent)
+        output.ResetWrittenCount();
         switch (_mode)
         {
             case Mode.Json:
@@ -254,7 +258,8 @@ internal sealed class ResponseGuard(Stream inner, HttpResponse response, Guardra
         }
 
         var json = content[DataPrefix.Length..].TrimStart((byte)' ');
-        var edited = new ArrayBufferWriter<byte>();
+        var edited = _edited;
+        edited.ResetWrittenCount();
         switch (ProcessEvent(json, output, edited))
         {
             case EventResult.Keep:
@@ -296,7 +301,8 @@ internal sealed class ResponseGuard(Stream inner, HttpResponse response, Guardra
             return EventResult.Keep;
         }
 
-        var fields = new List<JsonField>();
+        var fields = _found;
+        fields.Clear();
         try
         {
             ChunkPaths.Find(json, fields);

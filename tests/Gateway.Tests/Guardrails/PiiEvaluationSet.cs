@@ -28,7 +28,7 @@ internal static class PiiEvaluationSet
         ["nl"] = ["Neem contact op via {0} over de verlenging.", "Klantgegevens: {0} — bijgewerkt.", "Zoals besproken is de waarde {0}."],
     };
 
-    public static IReadOnlyList<LabelledText> Generate(int perEntity = 200, int negatives = 600)
+    public static IReadOnlyList<LabelledText> Generate(int perEntity = 210, int negatives = 1200)
     {
         Randomizer.Seed = new Random(20261123);
         var faker = new Faker("en");
@@ -66,34 +66,63 @@ internal static class PiiEvaluationSet
     private static LabelledText Place(Faker faker, string entity, string value, string locale, int i)
     {
         var text = new StringBuilder();
-        int start;
-        switch (i % 4)
+        var labels = new List<PiiFinding>();
+        void Put(string what, string entityType)
+        {
+            labels.Add(new PiiFinding(entityType, text.Length, what.Length, 1));
+            text.Append(what);
+        }
+
+        switch (i % 7)
         {
             case 0:
                 var template = Templates[locale][i % 3];
                 var slot = template.IndexOf("{0}", StringComparison.Ordinal);
                 text.Append(template.AsSpan(0, slot));
-                start = text.Length;
-                text.Append(value).Append(template.AsSpan(slot + 3));
+                Put(value, entity);
+                text.Append(template.AsSpan(slot + 3));
                 break;
             case 1:
                 text.Append(faker.Lorem.Sentence()).Append('\n').Append(entity.ToLowerInvariant()).Append(": ");
-                start = text.Length;
-                text.Append(value).Append('\n').Append(faker.Lorem.Sentence());
+                Put(value, entity);
+                text.Append('\n').Append(faker.Lorem.Sentence());
                 break;
             case 2:
                 text.Append("{\"name\":\"").Append(faker.Name.FullName()).Append("\",\"value\":\"");
-                start = text.Length;
-                text.Append(value).Append("\",\"note\":\"").Append(faker.Lorem.Word()).Append("\"}");
+                Put(value, entity);
+                text.Append("\",\"note\":\"").Append(faker.Lorem.Word()).Append("\"}");
+                break;
+            case 3:
+                text.Append(faker.Random.Int(1, 999)).Append(',').Append(faker.Name.LastName()).Append(',');
+                Put(value, entity);
+                text.Append(',').Append(faker.Date.Past().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+                break;
+            case 4:
+                // A Markdown table row, the entity first in its cell.
+                text.Append("| ").Append(faker.Name.FullName()).Append(" | ");
+                Put(value, entity);
+                text.Append(" | ").Append(faker.Commerce.Department()).Append(" |");
+                break;
+            case 5:
+                // A log line: an id, a timestamp and a duration around the entity, which must not count.
+                text.Append(faker.Date.Recent().ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture))
+                    .Append(" INFO req=").Append(faker.Random.Hash(12)).Append(" value=");
+                Put(value, entity);
+                text.Append(" took=").Append(faker.Random.Int(1, 900)).Append("ms");
                 break;
             default:
-                text.Append(faker.Random.Int(1, 999)).Append(',').Append(faker.Name.LastName()).Append(',');
-                start = text.Length;
-                text.Append(value).Append(',').Append(faker.Date.Past().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+                // Two entities of different kinds in one sentence, the first at the very start.
+                Put(value, entity);
+                text.Append(' ').Append(faker.Lorem.Word()).Append(' ');
+                var (other, otherValue) = entity == PiiEntities.Email
+                    ? (PiiEntities.IpAddress, faker.Internet.Ip())
+                    : (PiiEntities.Email, faker.Internet.Email(faker.Name.FirstName(), faker.Name.LastName()));
+                Put(otherValue, other);
+                text.Append('.');
                 break;
         }
 
-        return new LabelledText(text.ToString(), [new PiiFinding(entity, start, value.Length, 1)]);
+        return new LabelledText(text.ToString(), labels);
     }
 
     /// <summary>A Luhn-valid number of a random major brand, grouped as printed on cards or not at all.</summary>
@@ -156,14 +185,26 @@ internal static class PiiEvaluationSet
             if (util.IsValidNumber(number))
             {
                 // National formats only for the detector's home region: elsewhere a number needs its country code.
-                return util.Format(number, region == "US" && f.Random.Bool() ? PhoneNumberFormat.NATIONAL : PhoneNumberFormat.INTERNATIONAL);
+                if (region == "US" && f.Random.Bool())
+                {
+                    var digits = number.NationalNumber.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    return f.Random.Int(0, 3) switch
+                    {
+                        0 => util.Format(number, PhoneNumberFormat.NATIONAL), // (202) 555-0143
+                        1 => $"{digits[..3]}-{digits[3..6]}-{digits[6..]}",
+                        2 => $"{digits[..3]}.{digits[3..6]}.{digits[6..]}",
+                        _ => $"1-{digits[..3]}-{digits[3..6]}-{digits[6..]}",
+                    };
+                }
+
+                return f.Random.Int(0, 3) == 0 ? util.Format(number, PhoneNumberFormat.E164) : util.Format(number, PhoneNumberFormat.INTERNATIONAL);
             }
         }
 
         return util.Format(example, PhoneNumberFormat.INTERNATIONAL);
     }
 
-    private static string HardNegative(Faker f, int i) => (i % 12) switch
+    private static string HardNegative(Faker f, int i) => (i % 24) switch
     {
         0 => $"ORD-{f.Random.Int(2020, 2026)}-{f.Random.Int(0, 999999):D6}",
         1 => f.Date.Recent().ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
@@ -176,8 +217,29 @@ internal static class PiiEvaluationSet
         8 => $"{f.PickRandom(0, 666, 901)}-{f.Random.Int(10, 99)}-{f.Random.Int(1000, 9999)}",
         9 => f.Date.Recent().ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture),
         10 => $"{f.Random.Int(1, 9)}.{f.Random.Int(0, 30)}.{f.Random.Int(0, 99)}",
-        _ => $"+1 555 01{f.Random.Int(0, 99):D2}",
+        11 => $"+1 555 01{f.Random.Int(0, 99):D2}",
+        // An IMEI: 15 digits and Luhn-valid, but no card brand issues 15 digits starting 35.
+        12 => ImeiLike(f),
+        // A Unix time in milliseconds: 13 digits.
+        13 => f.Date.Recent().ToUniversalTime().Subtract(DateTime.UnixEpoch).TotalMilliseconds.ToString("F0", System.Globalization.CultureInfo.InvariantCulture),
+        // A retina image asset, not an address.
+        14 => $"{f.Lorem.Word()}-icon@2x.png",
+        15 => $"order number {f.Random.Int(201, 989)}-555-01{f.Random.Int(0, 99):D2}",
+        16 => f.Date.Past().ToString(f.PickRandom("dd.MM.yyyy", "MM/dd/yyyy", "yyyy/MM/dd"), System.Globalization.CultureInfo.InvariantCulture),
+        17 => $"build 10.0.{f.Random.Int(10000, 26000)}.{f.Random.Int(1000, 5000)}",
+        18 => $"v{f.Random.Int(1, 9)}.{f.Random.Int(0, 20)}.{f.Random.Int(0, 20)}.{f.Random.Int(0, 99)}",
+        19 => f.Random.Hash(64),
+        20 => $"ISBN 978-{f.Random.Int(0, 9)}-{f.Random.Int(10, 99)}-{f.Random.Int(100000, 999999)}-{f.Random.Int(0, 9)}",
+        21 => $"{f.Address.Latitude():F4}, {f.Address.Longitude():F4}",
+        22 => string.Join(':', Enumerable.Range(0, 6).Select(_ => f.Random.Hexadecimal(2, prefix: ""))),
+        _ => $"{f.Random.Int(1, 9)}.{f.Random.Int(0, 9)}.{f.Random.Int(0, 9)}-beta.{f.Random.Int(1, 9)}",
     };
+
+    private static string ImeiLike(Faker f)
+    {
+        var digits = "35" + f.Random.String2(12, "0123456789");
+        return digits + LuhnDigit(digits);
+    }
 
     private static string LuhnInvalidCard(Faker f)
     {

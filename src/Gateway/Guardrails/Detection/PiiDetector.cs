@@ -118,8 +118,14 @@ internal sealed partial class PiiDetector
 
     // ---- secrets: literal prefixes, so the regex engine's vectorised prefix search skips clean text ----
 
+    // Where a secret can start: one vectorised multi-string search finds these, and the pattern is then tried
+    // there only (\G). Left to itself the regex engine would stop at every 's', 'e', 'g' and 'A' of the prose.
+    private static readonly SearchValues<string> SecretPrefixes = SearchValues.Create(
+        ["sk-", "AKIA", "ASIA", "ABIA", "ACCA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xoxa-", "xoxb-", "xoxp-", "xoxo-", "xoxs-", "xoxr-", "eyJ", "-----BEGIN "],
+        StringComparison.Ordinal);
+
     [GeneratedRegex("""
-        (?:
+        \G(?:
           sk-ant-(?:api|admin)\d\d-[A-Za-z0-9_-]{32,}
         | sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{32,}
         | (?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}
@@ -139,13 +145,29 @@ internal sealed partial class PiiDetector
 
     private static void FindSecrets(string text, List<PiiFinding> found)
     {
-        foreach (var match in SecretPattern().EnumerateMatches(text))
+        var span = text.AsSpan();
+        var from = 0;
+        while (from < span.Length)
         {
-            // Checked here rather than as a lookbehind in the pattern, which would cost the engine its fast
-            // search for the literal prefixes.
-            if (match.Index == 0 || !(char.IsAsciiLetterOrDigit(text[match.Index - 1]) || text[match.Index - 1] is '_' or '-'))
+            var at = span[from..].IndexOfAny(SecretPrefixes);
+            if (at < 0)
+            {
+                break;
+            }
+
+            at += from;
+            from = at + 1;
+            var standsAlone = at == 0 || !(char.IsAsciiLetterOrDigit(span[at - 1]) || span[at - 1] is '_' or '-');
+            if (!standsAlone)
+            {
+                continue;
+            }
+
+            foreach (var match in SecretPattern().EnumerateMatches(span, at))
             {
                 found.Add(new PiiFinding(PiiEntities.Secret, match.Index, match.Length, 0.99));
+                from = match.Index + match.Length;
+                break;
             }
         }
 
@@ -205,6 +227,11 @@ internal sealed partial class PiiDetector
             return false;
         }
 
+        if (IsFileExtension(domain[(lastDot + 1)..]))
+        {
+            return false; // "icon@2x.png" is an image, not an address
+        }
+
         foreach (var range in domain.Split('.'))
         {
             var label = domain[range];
@@ -217,6 +244,23 @@ internal sealed partial class PiiDetector
         return true;
     }
 
+    /// <summary>File extensions that are no top-level domain.</summary>
+    private static bool IsFileExtension(ReadOnlySpan<char> topLevel)
+    {
+        if (topLevel.Length > 4)
+        {
+            return false;
+        }
+
+        Span<char> lower = stackalloc char[4];
+        var length = topLevel.ToLowerInvariant(lower);
+        return lower[..length] switch
+        {
+            "png" or "jpg" or "jpeg" or "gif" or "svg" or "webp" or "ico" or "bmp" or "tif" or "tiff" or "heic" or "pdf" or "css" or "js" or "json" or "yaml" or "yml" or "txt" or "csv" or "log" or "html" or "htm" or "xml" or "lock" => true,
+            _ => false,
+        };
+    }
+
     private static int NextIndex(ReadOnlySpan<char> span, char value, int from)
     {
         var next = from < span.Length ? span[from..].IndexOf(value) : -1;
@@ -225,36 +269,67 @@ internal sealed partial class PiiDetector
 
     // ---- IBAN: two letters, two check digits, then the account in groups ----
 
-    [GeneratedRegex(@"(?<![A-Za-z0-9])[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}(?![a-z0-9])", RegexOptions.CultureInvariant)]
+    // Tried only where two capitals and two digits start a word (found from the digits, which clean prose lacks).
+    [GeneratedRegex(@"\G[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}(?![a-z0-9])", RegexOptions.CultureInvariant)]
     private static partial Regex IbanCandidate();
 
     private static void FindIbans(string text, List<PiiFinding> found)
     {
         Span<char> compact = stackalloc char[34];
         Span<int> ends = stackalloc int[34]; // where in the candidate each compact character ends
-        foreach (var match in IbanCandidate().EnumerateMatches(text))
+        var span = text.AsSpan();
+        for (var digit = span.IndexOfAnyInRange('0', '9'); digit >= 0; digit = NextDigit(span, digit + 1))
         {
-            var candidate = text.AsSpan(match.Index, match.Length);
-            var length = 0;
-            for (var i = 0; i < candidate.Length && length < compact.Length; i++)
+            var start = digit - 2;
+            if (start < 0 || !char.IsAsciiLetterUpper(span[start]) || !char.IsAsciiLetterUpper(span[start + 1])
+                || digit + 1 >= span.Length || !char.IsAsciiDigit(span[digit + 1]) || (start > 0 && char.IsAsciiLetterOrDigit(span[start - 1])))
             {
-                if (candidate[i] != ' ')
-                {
-                    ends[length] = i + 1;
-                    compact[length++] = candidate[i];
-                }
+                continue;
             }
 
-            // The pattern may have run on into a following word in capitals: the longest valid prefix wins.
-            for (var n = length; n >= 15; n--)
+            foreach (var match in IbanCandidate().EnumerateMatches(span, start))
             {
-                if (Validators.Iban(compact[..n]))
+                var candidate = span.Slice(match.Index, match.Length);
+                if (AddIban(candidate, match.Index, found, compact, ends) is var end and > 0)
                 {
-                    found.Add(new PiiFinding(PiiEntities.Iban, match.Index, ends[n - 1], 0.99));
-                    break;
+                    digit = end - 1;
                 }
+
+                break;
             }
         }
+    }
+
+    private static int NextDigit(ReadOnlySpan<char> span, int from)
+    {
+        var next = from < span.Length ? span[from..].IndexOfAnyInRange('0', '9') : -1;
+        return next < 0 ? -1 : from + next;
+    }
+
+    /// <summary>Adds the longest valid IBAN the candidate starts with; returns where it ends in the text, or 0.</summary>
+    private static int AddIban(ReadOnlySpan<char> candidate, int index, List<PiiFinding> found, Span<char> compact, Span<int> ends)
+    {
+        var length = 0;
+        for (var i = 0; i < candidate.Length && length < compact.Length; i++)
+        {
+            if (candidate[i] != ' ')
+            {
+                ends[length] = i + 1;
+                compact[length++] = candidate[i];
+            }
+        }
+
+        // The pattern may have run on into a following word in capitals: the longest valid prefix wins.
+        for (var n = length; n >= 15; n--)
+        {
+            if (Validators.Iban(compact[..n]))
+            {
+                found.Add(new PiiFinding(PiiEntities.Iban, index, ends[n - 1], 0.99));
+                return index + ends[n - 1];
+            }
+        }
+
+        return 0;
     }
 
     // ---- runs of digits: cards, SSNs, IPv4 ----
@@ -504,31 +579,83 @@ internal sealed partial class PiiDetector
 
     private void FindPhones(string text, List<PiiFinding> found)
     {
-        var digits = 0;
-        foreach (var c in text)
+        // libphonenumber's matcher is costly per character: it runs only over the stretches that could hold a
+        // number (digits and the characters numbers are written with, at least 7 digits), with a little context.
+        var span = text.AsSpan();
+        var from = 0;
+        while (from < span.Length)
         {
-            if (char.IsAsciiDigit(c) && ++digits >= 7)
+            var first = span[from..].IndexOfAnyInRange('0', '9');
+            if (first < 0)
             {
-                break;
+                return;
+            }
+
+            var start = from + first;
+            var end = start;
+            var lastDigitEnd = start;
+            var digits = 0;
+            while (end < span.Length && (char.IsAsciiDigit(span[end]) || IsPhonePunctuation(span[end])))
+            {
+                if (char.IsAsciiDigit(span[end]))
+                {
+                    digits++;
+                    lastDigitEnd = end + 1;
+                }
+
+                end++;
+            }
+
+            from = end + 1;
+            if (digits < 7 || IsCoveredBySurerFinding(found, start, lastDigitEnd))
+            {
+                continue; // no phone number has fewer digits; a validated card, IBAN, SSN or IP would win anyway
+            }
+
+            // The '+' and '(' before the first digit belong to the number; a word before it is context.
+            var windowStart = Math.Max(0, start - 2);
+            while (windowStart > 0 && IsPhonePunctuation(span[windowStart - 1]))
+            {
+                windowStart--;
+            }
+
+            var windowEnd = Math.Min(span.Length, end + 16); // room for an extension: "ext. 3", "x1234"
+            FindPhonesIn(text, windowStart, windowEnd, found);
+        }
+    }
+
+    /// <summary>Whether a finding that outranks a phone number (and passes its threshold) already spans these digits.</summary>
+    private bool IsCoveredBySurerFinding(List<PiiFinding> found, int start, int end)
+    {
+        foreach (var finding in found)
+        {
+            if (finding.Start <= start && finding.End >= end && finding.Entity != PiiEntities.Phone
+                && finding.Score >= _thresholds.GetValueOrDefault(finding.Entity, DefaultThreshold))
+            {
+                return true;
             }
         }
 
-        if (digits < 7)
-        {
-            return; // no phone number has fewer digits: skip the costly matcher
-        }
+        return false;
+    }
 
-        foreach (var match in Phones.FindNumbers(text, _phoneRegion, PhoneNumberUtil.Leniency.VALID, long.MaxValue))
+    private static bool IsPhonePunctuation(char c) => c is ' ' or '-' or '.' or '(' or ')' or '+' or '/' or '\u00A0';
+
+    private void FindPhonesIn(string text, int windowStart, int windowEnd, List<PiiFinding> found)
+    {
+        var window = text[windowStart..windowEnd];
+        foreach (var match in Phones.FindNumbers(window, _phoneRegion, PhoneNumberUtil.Leniency.VALID, long.MaxValue))
         {
+            var start = windowStart + match.Start;
             // A number glued to a word ("ORD-2026-000123") is an identifier, whatever its digits would dial.
-            var glued = match.Start > 1 && text[match.Start - 1] is '-' or '_' or '/' && char.IsLetterOrDigit(text[match.Start - 2]);
+            var glued = start > 1 && text[start - 1] is '-' or '_' or '/' && char.IsLetterOrDigit(text[start - 2]);
             if (!glued)
             {
                 // "order 202-555-0143" is an order number that happens to dial; "call 202-555-0143" is surely a phone.
-                var end = match.Start + match.Length;
-                var score = HasContextAround(text, match.Start, end, PhoneNegativeContext) ? 0.45
-                    : HasContextAround(text, match.Start, end, PhoneContext) ? 0.95 : 0.8;
-                found.Add(new PiiFinding(PiiEntities.Phone, match.Start, match.Length, score));
+                var end = start + match.Length;
+                var score = HasContextAround(text, start, end, PhoneNegativeContext) ? 0.45
+                    : HasContextAround(text, start, end, PhoneContext) ? 0.95 : 0.8;
+                found.Add(new PiiFinding(PiiEntities.Phone, start, match.Length, score));
             }
         }
     }
