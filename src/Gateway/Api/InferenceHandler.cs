@@ -304,14 +304,11 @@ internal sealed class InferenceHandler(ConfigStore store, RequestRouter router, 
         }
 
         var record = trace.Build(status, config.Tracking, capture, price, body?.Memory ?? default);
-        if (guardrails is not null)
+        if (guardrails is not null && (record.RequestBody is not null || record.ResponseBody is not null))
         {
-            // Traces never keep what the endpoint's guardrails look for, whatever they did with it (log included).
-            record = record with
-            {
-                RequestBody = record.RequestBody is { } sent ? guardrails.Redact(sent) : null,
-                ResponseBody = record.ResponseBody is { } answer ? guardrails.Redact(answer) : null,
-            };
+            // Traces never keep what the endpoint's guardrails look for, whatever they did with it (log included);
+            // the writer redacts, off the request path.
+            record = record with { RedactBodies = guardrails.Redact };
         }
 
         await writer.EnqueueAsync(record);

@@ -136,6 +136,7 @@ internal sealed class ResponseGuard(Stream inner, HttpResponse response, Guardra
         }
 
         _busyTicks += Stopwatch.GetTimestamp() - started;
+        _mode = Mode.PassThrough; // anything written later (a pipe completed late) must not be held forever
         if (output.WrittenCount > 0)
         {
             await inner.WriteAsync(output.WrittenMemory, cancellationToken);

@@ -1,9 +1,10 @@
 namespace Gateway.Tracking;
 
 /// <summary>
-/// Counts tokens the provider did not report (a stream cut short, a server that sends no usage), with GPT-4o's
-/// o200k_base encoding: exact for OpenAI's current models, an estimate for others, and marked as estimated.
-/// Runs on the trace writer, never on the request path.
+/// Completes a record on the trace writer, never on the request path: counts tokens the provider did not report
+/// (a stream cut short, a server that sends no usage) with GPT-4o's o200k_base encoding (exact for OpenAI's
+/// current models, an estimate for others, and marked as estimated), prices it, and redacts its captured bodies
+/// with the endpoint's guardrails.
 /// </summary>
 internal sealed class TokenEstimator
 {
@@ -22,6 +23,16 @@ internal sealed class TokenEstimator
                 CompletionTokens = completion,
                 UsageEstimated = true,
                 Estimate = null,
+            };
+        }
+
+        if (result.RedactBodies is { } redact)
+        {
+            result = result with
+            {
+                RequestBody = result.RequestBody is { } sent ? redact(sent) : null,
+                ResponseBody = result.ResponseBody is { } answer ? redact(answer) : null,
+                RedactBodies = null,
             };
         }
 

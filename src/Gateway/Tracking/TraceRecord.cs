@@ -91,6 +91,13 @@ internal sealed record TraceRecord
     [JsonIgnore]
     public PendingEstimate? Estimate { get; init; }
 
+    /// <summary>
+    /// The endpoint's guardrails' redaction, when it has guardrails: the writer applies it to the captured bodies
+    /// before the record is stored or journaled (off the request path), so no trace keeps what they look for.
+    /// </summary>
+    [JsonIgnore]
+    public Func<string, string>? RedactBodies { get; init; }
+
     /// <summary>Prices in force for <see cref="Model"/> when the request ran; the writer turns tokens into cost with them.</summary>
     [JsonIgnore]
     public Configuration.Model.ModelPrice? Price { get; init; }
