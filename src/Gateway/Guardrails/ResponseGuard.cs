@@ -32,6 +32,10 @@ internal sealed class ResponseGuard(Stream inner, HttpResponse response, Guardra
         "id", "object", "created", "model",
         "choices[].delta.content", "choices[].delta.tool_calls[].function.arguments", "choices[].text", "choices[].finish_reason");
 
+    // AnswerPaths 1 and 2: a JSON answer's tool-call (and legacy function-call) arguments.
+    private const int AnswerToolArguments = 1;
+    private const int AnswerFunctionArguments = 2;
+
     private static readonly JsonFieldPaths AnswerPaths = new(
         "choices[].message.content", "choices[].message.tool_calls[].function.arguments", "choices[].message.function_call.arguments", "choices[].text");
 
@@ -390,7 +394,7 @@ internal sealed class ResponseGuard(Stream inner, HttpResponse response, Guardra
     {
         if (!_fields.TryGetValue(field.Location, out var open))
         {
-            open = new OpenField(new StreamedField(run, field.Location), field.Pattern, Math.Max(field.Index0, 0), field.Index1);
+            open = new OpenField(new StreamedField(run, field.Location, inJson: field.Pattern == ToolArgumentsPattern), field.Pattern, Math.Max(field.Index0, 0), field.Index1);
             _fields[field.Location] = open;
         }
 
@@ -532,7 +536,7 @@ internal sealed class ResponseGuard(Stream inner, HttpResponse response, Guardra
                 text = run.Apply(value, findings, GuardrailDirection.Response, field.Location);
             }
 
-            text = PiiMasking.Restore(text, run.Vault);
+            text = PiiMasking.Restore(text, run.Vault, inJson: field.Pattern is AnswerToolArguments or AnswerFunctionArguments);
             if (!string.Equals(text, value, StringComparison.Ordinal))
             {
                 (edits ??= []).Add(new JsonEdit(field.TokenStart, field.TokenLength, text));

@@ -18,7 +18,8 @@ internal sealed class StreamedField
     private readonly StreamingRestorer? _restorer;
     private int _offset;
 
-    public StreamedField(GuardrailRun run, string location)
+    /// <param name="inJson">The text is JSON (tool-call arguments): restored values are escaped for it.</param>
+    public StreamedField(GuardrailRun run, string location, bool inJson = false)
     {
         _run = run;
         _location = location;
@@ -29,7 +30,7 @@ internal sealed class StreamedField
 
         if (run.Vault.Count > 0)
         {
-            _restorer = new StreamingRestorer(run.Vault);
+            _restorer = new StreamingRestorer(run.Vault, inJson);
         }
     }
 

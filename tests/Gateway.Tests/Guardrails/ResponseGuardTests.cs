@@ -263,4 +263,22 @@ public sealed class ResponseGuardTests
         Assert.Contains(usage, output, StringComparison.Ordinal);
         Assert.DoesNotContain("4111", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Values_restored_into_tool_arguments_are_escaped_so_the_arguments_stay_json()
+    {
+        const string value = "say \"hi\"\nthen \\ leave";
+        var run = Run(direction: "request");
+        run.Vault.PlaceholderFor("NOTE", value);
+        var answer = "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{\\\"note\\\":\\\"<NOTE_1>\\\"}\"}}]},\"finish_reason\":\"tool_calls\"}]}";
+        static string Arguments(int call, string part) => Chunk(0, JsonSerializer.Serialize(new { tool_calls = new[] { new { index = call, function = new { arguments = part } } } }));
+        var stream = Arguments(0, "{\"note\":\"<NO") + Arguments(0, "TE_1>\"}") + Chunk(0, "{}", "tool_calls") + "data: [DONE]\n\n";
+
+        var json = JsonDocument.Parse(await GuardAsync(run, [answer], "application/json")).RootElement;
+        var (streamed, _, _) = Read(await GuardAsync(run, [stream]));
+
+        var arguments = json.GetProperty("choices")[0].GetProperty("message").GetProperty("tool_calls")[0].GetProperty("function").GetProperty("arguments").GetString()!;
+        Assert.Equal(value, JsonDocument.Parse(arguments).RootElement.GetProperty("note").GetString());
+        Assert.Equal(value, JsonDocument.Parse(streamed[100]).RootElement.GetProperty("note").GetString());
+    }
 }

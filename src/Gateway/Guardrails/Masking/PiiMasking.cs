@@ -1,4 +1,6 @@
 using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using Gateway.Guardrails.Detection;
 
 namespace Gateway.Guardrails.Masking;
@@ -15,7 +17,11 @@ internal static class PiiMasking
         Replace(text, findings, f => $"<{f.Entity}>");
 
     /// <summary>Puts the original values back wherever a placeholder of this request appears.</summary>
-    public static string Restore(string text, PlaceholderVault vault)
+    /// <param name="inJson">
+    /// The text is JSON (tool-call arguments), where a placeholder stands inside a string: values are put back
+    /// escaped, so a quote or a PEM block's line breaks cannot break the arguments.
+    /// </param>
+    public static string Restore(string text, PlaceholderVault vault, bool inJson = false)
     {
         if (vault.Count == 0 || !text.Contains('<', StringComparison.Ordinal))
         {
@@ -39,7 +45,7 @@ internal static class PiiMasking
             var close = span[open..].IndexOf('>');
             if (close > 0 && vault.TryGetValue(span.Slice(open, close + 1), out var value))
             {
-                result.Append(value);
+                result.Append(inJson ? JsonEncodedText.Encode(value, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).Value : value);
                 i = open + close + 1;
             }
             else

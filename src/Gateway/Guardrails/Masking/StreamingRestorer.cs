@@ -6,7 +6,8 @@ namespace Gateway.Guardrails.Masking;
 /// placeholders is held back: at most the longest placeholder's length, and only after a '&lt;'; all other text
 /// goes out at once.
 /// </summary>
-internal sealed class StreamingRestorer(PlaceholderVault vault)
+/// <param name="inJson">The text is JSON (tool-call arguments): values go back escaped (see <see cref="PiiMasking.Restore"/>).</param>
+internal sealed class StreamingRestorer(PlaceholderVault vault, bool inJson = false)
 {
     private string _held = "";
 
@@ -16,13 +17,13 @@ internal sealed class StreamingRestorer(PlaceholderVault vault)
         var text = _held.Length == 0 ? piece : _held + piece;
         var keep = HeldTail(text);
         _held = text[^keep..];
-        return PiiMasking.Restore(text[..^keep], vault);
+        return PiiMasking.Restore(text[..^keep], vault, inJson);
     }
 
     /// <summary>The end of the answer: whatever was held goes out as it is.</summary>
     public string Flush()
     {
-        var rest = PiiMasking.Restore(_held, vault);
+        var rest = PiiMasking.Restore(_held, vault, inJson);
         _held = "";
         return rest;
     }
