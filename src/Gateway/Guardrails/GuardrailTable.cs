@@ -58,85 +58,64 @@ internal sealed class EndpointGuardrails
     /// Every guardrail's findings in a text for one direction, in order and without overlaps: where two overlap the
     /// stronger action wins (block over redact over mask over log), then the longer finding.
     /// </summary>
-    public void Detect(string text, GuardrailDirection direction, List<PiiFinding> findings)
-    {
-        var start = findings.Count;
-        List<PiiFinding>? found = null;
-        for (var g = 0; g < All.Count; g++)
-        {
-            var guardrail = All[g];
-            if (!guardrail.Applies(direction))
-            {
-                continue;
-            }
-
-            if (found is null)
-            {
-                guardrail.Detector.Detect(text, findings);
-                for (var i = start; i < findings.Count; i++)
-                {
-                    findings[i] = findings[i] with { Guardrail = g };
-                }
-
-                found = findings;
-                continue;
-            }
-
-            // A second guardrail: merge its findings with those so far.
-            var more = new List<PiiFinding>();
-            guardrail.Detector.Detect(text, more);
-            if (more.Count == 0)
-            {
-                continue;
-            }
-
-            var merged = new List<PiiFinding>(findings.Count - start + more.Count);
-            merged.AddRange(findings.Skip(start));
-            merged.AddRange(more.Select(f => f with { Guardrail = g }));
-            merged.Sort((a, b) => a.Start.CompareTo(b.Start));
-            findings.RemoveRange(start, findings.Count - start);
-            foreach (var finding in merged)
-            {
-                if (findings.Count > start && findings[^1].End > finding.Start)
-                {
-                    var previous = findings[^1];
-                    var (a, b) = (All[finding.Guardrail].Action, All[previous.Guardrail].Action);
-                    if (a > b || (a == b && finding.Length > previous.Length))
-                    {
-                        findings[^1] = finding;
-                    }
-
-                    continue;
-                }
-
-                findings.Add(finding);
-            }
-        }
-    }
+    public void Detect(string text, GuardrailDirection direction, List<PiiFinding> findings) => Detect(text, (GuardrailDirection?)direction, findings);
 
     /// <summary>The text with every finding of every guardrail (either direction) replaced by its entity type: what traces keep.</summary>
     public string Redact(string text)
     {
         var findings = new List<PiiFinding>();
-        Detect(text, GuardrailDirection.Request, findings);
-        var response = new List<PiiFinding>();
-        Detect(text, GuardrailDirection.Response, response);
-        if (response.Count > 0)
-        {
-            findings = [.. findings.Concat(response).OrderBy(f => f.Start)];
-            var disjoint = new List<PiiFinding>(findings.Count);
-            foreach (var finding in findings)
-            {
-                if (disjoint.Count == 0 || disjoint[^1].End <= finding.Start)
-                {
-                    disjoint.Add(finding);
-                }
-            }
+        Detect(text, direction: null, findings);
+        return Masking.PiiMasking.Redact(text, findings);
+    }
 
-            findings = disjoint;
+    /// <param name="direction">null: every guardrail, whichever way it looks.</param>
+    private void Detect(string text, GuardrailDirection? direction, List<PiiFinding> findings)
+    {
+        var start = findings.Count;
+        var guardrails = 0;
+        for (var g = 0; g < All.Count; g++)
+        {
+            if (direction is null || All[g].Applies(direction.Value))
+            {
+                var from = findings.Count;
+                All[g].Detector.Detect(text, findings);
+                for (var i = from; i < findings.Count; i++)
+                {
+                    findings[i] = findings[i] with { Guardrail = g };
+                }
+
+                guardrails++;
+            }
         }
 
-        return Masking.PiiMasking.Redact(text, findings);
+        if (guardrails > 1 && findings.Count - start > 1)
+        {
+            Merge(findings, start);
+        }
+    }
+
+    /// <summary>Several guardrails' findings (each in order, without overlaps) as one list in order without overlaps.</summary>
+    private void Merge(List<PiiFinding> findings, int start)
+    {
+        var found = findings.GetRange(start, findings.Count - start);
+        found.Sort((a, b) => a.Start.CompareTo(b.Start));
+        findings.RemoveRange(start, findings.Count - start);
+        foreach (var finding in found)
+        {
+            if (findings.Count > start && findings[^1].End > finding.Start)
+            {
+                var previous = findings[^1];
+                var (a, b) = (All[finding.Guardrail].Action, All[previous.Guardrail].Action);
+                if (a > b || (a == b && finding.Length > previous.Length))
+                {
+                    findings[^1] = finding;
+                }
+
+                continue;
+            }
+
+            findings.Add(finding);
+        }
     }
 }
 

@@ -105,4 +105,23 @@ public sealed class RequestGuardTests
         Assert.Equal([(3, -1), (3, 2)], found.Select(f => (f.Index0, f.Index1)));
         Assert.Equal(["hi", "{}"], found.Select(f => f.Value));
     }
+
+    [Fact]
+    public void Where_two_guardrails_find_the_same_text_the_stronger_action_wins()
+    {
+        var guardrails = new EndpointGuardrails([
+            new CompiledGuardrail("audit", new GuardrailConfig { Entities = ["EMAIL", "CREDIT_CARD"], Action = "log" }),
+            new CompiledGuardrail("pii", new GuardrailConfig { Entities = ["EMAIL"], Action = "mask" }),
+            new CompiledGuardrail("cards", new GuardrailConfig { Entities = ["CREDIT_CARD"], Action = "block", Direction = "response" }),
+        ]);
+        var findings = new List<Gateway.Guardrails.Detection.PiiFinding>();
+
+        guardrails.Detect("a@example.com pays with 4111 1111 1111 1111", GuardrailDirection.Request, findings);
+        Assert.Equal([("EMAIL", "pii"), ("CREDIT_CARD", "audit")], findings.Select(f => (f.Entity, guardrails.All[f.Guardrail].Name)));
+
+        findings.Clear();
+        guardrails.Detect("a@example.com pays with 4111 1111 1111 1111", GuardrailDirection.Response, findings);
+        Assert.Equal([("EMAIL", "pii"), ("CREDIT_CARD", "cards")], findings.Select(f => (f.Entity, guardrails.All[f.Guardrail].Name)));
+        Assert.Equal("<EMAIL> pays with <CREDIT_CARD>", guardrails.Redact("a@example.com pays with 4111 1111 1111 1111"));
+    }
 }
