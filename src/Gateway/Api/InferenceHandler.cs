@@ -15,7 +15,7 @@ namespace Gateway.Api;
 /// and hand over to the router, which picks targets and falls back; then hand the request's trace to the
 /// writer. Rate limits are decided after the endpoint is known and settled once the answer is complete.
 /// </summary>
-internal sealed class InferenceHandler(ConfigStore store, RequestRouter router, GatewayTracing tracing, TraceWriter writer, GatewayRateLimiter limiter, TimeProvider time)
+internal sealed class InferenceHandler(ConfigStore store, RequestRouter router, GatewayTracing tracing, TraceWriter writer, GatewayRateLimiter limiter, GuardrailTelemetry guardrailTelemetry, TimeProvider time)
 {
     public async Task HandleAsync(HttpContext context, EndpointKind kind)
     {
@@ -39,6 +39,7 @@ internal sealed class InferenceHandler(ConfigStore store, RequestRouter router, 
                 {
                     callerGone |= !await TryCompleteAsync(guard.CompleteAsync, context.RequestAborted);
                     TagResponseGuardrails(handled.Guardrails!, guard);
+                    guardrailTelemetry.Record(handled.Guardrails!, GuardrailDirection.Response);
                 }
                 if (handled.Lease is { HasLimits: true } lease)
                 {
@@ -138,10 +139,11 @@ internal sealed class InferenceHandler(ConfigStore store, RequestRouter router, 
         ResponseGuard? guard = null;
         if (snapshot.Guardrails.For(endpoint.Name) is { } endpointGuardrails)
         {
-            guardrails = new GuardrailRun(endpointGuardrails);
+            guardrails = new GuardrailRun(endpointGuardrails, endpoint.Name);
             if (endpointGuardrails.OnRequest)
             {
                 var masked = GuardRequest(kind, body, guardrails, out var blocked);
+                guardrailTelemetry.Record(guardrails, GuardrailDirection.Request);
                 if (blocked is not null)
                 {
                     await ErrorResponseWriter.WriteAsync(context, blocked);

@@ -7,6 +7,9 @@ using Gateway.Guardrails.Masking;
 
 namespace Gateway.Guardrails;
 
+/// <summary>What the metrics count findings by.</summary>
+internal readonly record struct FindingKind(GuardrailDirection Direction, string Guardrail, string Entity, GuardrailAction Action);
+
 /// <summary>A finding as the trace keeps it: where and what, and what was done; never the value.</summary>
 internal readonly record struct RecordedFinding(GuardrailDirection Direction, string Guardrail, string Entity, GuardrailAction Action, string Location, int Start, int Length);
 
@@ -14,15 +17,18 @@ internal readonly record struct RecordedFinding(GuardrailDirection Direction, st
 /// One request's pass through its endpoint's guardrails: the placeholders handed out (to restore the answer), and
 /// the findings of both directions for the trace. Lives as long as the request; holds values only in the vault.
 /// </summary>
-internal sealed class GuardrailRun(EndpointGuardrails guardrails)
+/// <param name="endpoint">The endpoint's name, for the log.</param>
+internal sealed class GuardrailRun(EndpointGuardrails guardrails, string endpoint = "")
 {
     /// <summary>The most findings a trace lists one by one; the counts cover them all.</summary>
     public const int MaxListedFindings = 200;
 
     private readonly List<RecordedFinding> _findings = [];
-    private readonly Dictionary<(GuardrailDirection, string), int> _counts = [];
+    private readonly Dictionary<FindingKind, int> _counts = [];
 
     public EndpointGuardrails Guardrails { get; } = guardrails;
+
+    public string Endpoint { get; } = endpoint;
 
     public PlaceholderVault Vault { get; } = new();
 
@@ -110,8 +116,8 @@ internal sealed class GuardrailRun(EndpointGuardrails guardrails)
         }
 
         var mine = _findings.Where(f => f.Direction == direction).ToList();
-        var counts = _counts.Where(c => c.Key.Item1 == direction).ToList();
-        var total = counts.Sum(c => c.Value);
+        var counts = _counts.Where(c => c.Key.Direction == direction).GroupBy(c => c.Key.Entity).Select(g => (Entity: g.Key, Count: g.Sum(c => c.Value))).ToList();
+        var total = counts.Sum(c => c.Count);
         span.SetTag("gateway.guardrail.names", string.Join(',', Guardrails.All.Where(g => g.Applies(direction)).Select(g => g.Name)));
         span.SetTag("gateway.guardrail.findings_count", total);
         span.SetTag("gateway.guardrail.outcome", Outcome(direction, mine));
@@ -120,7 +126,7 @@ internal sealed class GuardrailRun(EndpointGuardrails guardrails)
             return;
         }
 
-        span.SetTag("gateway.guardrail.entities", string.Join(',', counts.Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Key.Item2}={c.Value}"))));
+        span.SetTag("gateway.guardrail.entities", string.Join(',', counts.Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Entity}={c.Count}"))));
         span.SetTag("gateway.guardrail.findings", JsonSerializer.Serialize(mine.Select(f => new
         {
             guardrail = f.Guardrail,
@@ -132,6 +138,9 @@ internal sealed class GuardrailRun(EndpointGuardrails guardrails)
         })));
     }
 
+    /// <summary>How many findings of each kind one direction had (for the metrics).</summary>
+    public IEnumerable<KeyValuePair<FindingKind, int>> Counts(GuardrailDirection direction) => _counts.Where(c => c.Key.Direction == direction);
+
     private string Outcome(GuardrailDirection direction, List<RecordedFinding> findings) =>
         Blocked(direction) ? "blocked"
         : findings.Count == 0 ? "clean"
@@ -141,7 +150,7 @@ internal sealed class GuardrailRun(EndpointGuardrails guardrails)
 
     private void Record(RecordedFinding finding)
     {
-        var key = (finding.Direction, finding.Entity);
+        var key = new FindingKind(finding.Direction, finding.Guardrail, finding.Entity, finding.Action);
         _counts[key] = _counts.GetValueOrDefault(key) + 1;
         if (_findings.Count < MaxListedFindings)
         {

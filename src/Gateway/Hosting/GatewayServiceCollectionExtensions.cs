@@ -77,6 +77,7 @@ internal static class GatewayServiceCollectionExtensions
     {
         // Random.Shared is thread-safe; tests register a seeded Random to make the split deterministic.
         services.TryAddSingleton(Random.Shared);
+        services.TryAddSingleton<Guardrails.GuardrailTelemetry>();
         services.TryAddSingleton<InferenceHandler>();
     }
 }

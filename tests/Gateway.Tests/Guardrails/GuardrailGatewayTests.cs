@@ -4,8 +4,11 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Diagnostics.Metrics;
 using FakeProviders.OpenAi;
 using Gateway.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using OpenAI;
 using OpenAI.Chat;
 
@@ -301,6 +304,25 @@ public sealed class GuardrailGatewayTests : IAsyncLifetime
             JsonSerializer.Serialize(new { model = "embed", input = $"Customer {Email}, card {Card}" }), TestConfigs.AliceKey));
         Assert.Equal(HttpStatusCode.OK, embedding.StatusCode);
         Assert.Equal("Customer <EMAIL_1>, card <CREDIT_CARD_1>", SentBody().GetProperty("input").GetString());
+    }
+
+    [Fact]
+    public async Task Findings_and_blocks_are_counted_by_guardrail_entity_and_action()
+    {
+        var meters = _gateway.Services.GetRequiredService<IMeterFactory>();
+        using var findings = new MetricCollector<long>(meters, "Gateway.Guardrails", "gateway.guardrail.findings");
+        using var blocked = new MetricCollector<long>(meters, "Gateway.Guardrails", "gateway.guardrail.blocked");
+
+        await Chat("chat").CompleteChatAsync([new UserChatMessage($"Mail {Email} or help@corp.example")]);
+        using (await _gateway.Client.SendAsync(Http.Post("/v1/chat/completions", Http.Chat("chat-block", $"Card {Card}"), TestConfigs.AliceKey)))
+        {
+        }
+
+        var masked = Assert.Single(findings.GetMeasurementSnapshot(), m => (string?)m.Tags["guardrail"] == "pii");
+        Assert.Equal(2, masked.Value);
+        Assert.Equal(("EMAIL", "mask", "request"), ((string?)masked.Tags["entity"], (string?)masked.Tags["action"], (string?)masked.Tags["direction"]));
+        var block = Assert.Single(blocked.GetMeasurementSnapshot());
+        Assert.Equal(("blocker", "request"), ((string?)block.Tags["guardrail"], (string?)block.Tags["direction"]));
     }
 
     [Fact]
