@@ -49,6 +49,27 @@ public sealed class HotPathAllocationTests
     }
 
     [Fact]
+    public void Guarding_a_clean_prompt_allocates_its_decoded_text_and_little_more()
+    {
+        // What the scan needs is the text as strings (two bytes a character); no copy per detector, nothing per character.
+        var body = ChatBody(100);
+        var guardrails = new Gateway.Guardrails.EndpointGuardrails([new Gateway.Guardrails.CompiledGuardrail("pii", new GuardrailConfig
+        {
+            Entities = ["EMAIL", "PHONE", "CREDIT_CARD", "IBAN", "US_SSN", "IP_ADDRESS", "SECRET"],
+        })]);
+        void Guard()
+        {
+            using var request = RequestBody.Copy(body);
+            Gateway.Guardrails.RequestGuard.Apply(request, EndpointKind.Chat, new Gateway.Guardrails.GuardrailRun(guardrails));
+        }
+
+        Guard();
+        var allocated = Measure(Guard);
+
+        Assert.InRange(allocated, 0, 2 * body.Length + 16 * 1024);
+    }
+
+    [Fact]
     public void Authenticating_a_bearer_key_allocates_nothing()
     {
         var keys = KeyTable.Create([.. Enumerable.Range(0, 1000).Select(i => new KeyConfig { Key = $"gw-key-{i:D6}-0123456789abcdef", User = $"user{i}" })]);
