@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 
 namespace Gateway.Guardrails.Json;
@@ -178,25 +178,32 @@ internal sealed class JsonFieldPaths
 
     private static string Location(List<Segment> path)
     {
-        var location = new StringBuilder(32);
-        foreach (var segment in path)
+        if (path.Count == 1 && path[0].Name is { } name)
         {
-            if (segment.Name is null)
+            return name; // a top-level property: the pattern's own string, nothing to build
+        }
+
+        var location = new DefaultInterpolatedStringHandler(0, path.Count * 2, CultureInfo.InvariantCulture, stackalloc char[128]);
+        for (var i = 0; i < path.Count; i++)
+        {
+            if (path[i].Name is { } segment)
             {
-                location.Append('[').Append(segment.Index.ToString(CultureInfo.InvariantCulture)).Append(']');
+                if (i > 0)
+                {
+                    location.AppendLiteral(".");
+                }
+
+                location.AppendLiteral(segment);
             }
             else
             {
-                if (location.Length > 0)
-                {
-                    location.Append('.');
-                }
-
-                location.Append(segment.Name);
+                location.AppendLiteral("[");
+                location.AppendFormatted(path[i].Index);
+                location.AppendLiteral("]");
             }
         }
 
-        return location.ToString();
+        return location.ToStringAndClear();
     }
 
     private static string?[] Parse(string pattern)
