@@ -281,4 +281,18 @@ public sealed class ResponseGuardTests
         Assert.Equal(value, JsonDocument.Parse(arguments).RootElement.GetProperty("note").GetString());
         Assert.Equal(value, JsonDocument.Parse(streamed[100]).RootElement.GetProperty("note").GetString());
     }
+
+    [Fact]
+    public void With_restore_false_placeholders_are_handed_out_but_never_put_back()
+    {
+        var run = new GuardrailRun(new EndpointGuardrails([new CompiledGuardrail("pii", new GuardrailConfig { Entities = ["EMAIL"], Action = "mask", Direction = "request", Restore = false })]));
+        var findings = new List<Gateway.Guardrails.Detection.PiiFinding>();
+        run.Guardrails.Detect($"I am {Email}", GuardrailDirection.Request, findings);
+
+        var masked = run.Apply($"I am {Email}", findings, GuardrailDirection.Request, "messages[0].content");
+
+        Assert.Equal("I am <EMAIL_1>", masked);
+        Assert.False(run.WatchesResponse); // nothing to restore, no response guardrails: the answer is not even watched
+        Assert.Equal("Hi <EMAIL_1>", Gateway.Guardrails.Masking.PiiMasking.Restore("Hi <EMAIL_1>", run.Vault));
+    }
 }

@@ -85,4 +85,13 @@ public sealed class ScoringAndPatternTests
         var backtracking = CustomPattern.Compile(@"(?<=id:)\d+");
         Assert.Equal(CustomPattern.MatchTimeout, backtracking.MatchTimeout);
     }
+
+    [Fact]
+    public void National_phone_formats_count_for_the_configured_region_only()
+    {
+        const string text = "ring the office on 020 7946 0958 tomorrow";
+
+        Assert.Empty(Find(new PiiDetector([PiiEntities.Phone]), text));
+        Assert.Equal(["020 7946 0958"], Find(new PiiDetector([PiiEntities.Phone], phoneRegion: "GB"), text).Select(f => f.Value));
+    }
 }
