@@ -289,6 +289,24 @@ public sealed class GuardrailGatewayTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sdk_stream_sees_the_notice_and_content_filter_when_an_answer_is_withheld()
+    {
+        _upstream.ReplyText = $"The card on file is {Card}, expiring soon.";
+        _upstream.ReplyChunkChars = 4;
+        var text = new StringBuilder();
+        OpenAI.Chat.ChatFinishReason? finish = null;
+
+        await foreach (var update in Chat("chat-answers").CompleteChatStreamingAsync([new UserChatMessage("Which card?")]))
+        {
+            text.Append(string.Concat(update.ContentUpdate.Select(p => p.Text)));
+            finish = update.FinishReason ?? finish;
+        }
+
+        Assert.Equal(OpenAI.Chat.ChatFinishReason.ContentFilter, finish);
+        Assert.Equal("The card on file is [The gateway withheld this answer: guardrail 'answer-block' found CREDIT_CARD.]", text.ToString());
+    }
+
+    [Fact]
     public async Task Completion_prompts_and_embedding_inputs_are_masked()
     {
         _upstream.ReplyText = "Dear <EMAIL_1>,";
