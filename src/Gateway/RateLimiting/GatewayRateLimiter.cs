@@ -30,6 +30,9 @@ internal sealed partial class GatewayRateLimiter : PartitionedRateLimiter<LimitR
     private readonly ConfigStore _config;
     private readonly TimeProvider _time;
     private readonly ILogger<GatewayRateLimiter> _logger;
+    /// <summary>Characters of prompt counted exactly before a call; the rest is extrapolated (exact counting costs ~30 ms a megabyte).</summary>
+    internal const int ExactlyCountedChars = 64 * 1024;
+
     private readonly TokenCounter _tokens = TokenCounter.Shared;
     private readonly RateLimitsConfig _startup;
     private readonly MemoryCounterStore _local;
@@ -259,7 +262,8 @@ internal sealed partial class GatewayRateLimiter : PartitionedRateLimiter<LimitR
         long tokens = 0, cost = 0;
         if (limits.NeedsUsage)
         {
-            var prompt = _tokens.CountPrompt(request.Body.Span, request.Operation);
+            // Exact for prompts up to 64 K characters; a larger prompt's rest is extrapolated (settled with real usage later).
+            var prompt = _tokens.CountPrompt(request.Body.Span, request.Operation, ExactlyCountedChars);
             var output = request.MaxOutputTokens ?? 0;
             tokens = prompt + output;
             cost = limits.ReservationPrice is { } price ? Pricing.CostNanoUsd(price, prompt, output, cachedTokens: 0) : 0;

@@ -7,8 +7,9 @@ namespace Gateway.Tracking;
 
 /// <summary>
 /// Counts tokens with GPT-4o's o200k_base encoding: exact for OpenAI's current models, an estimate for others.
-/// Rate limits count a request's prompt with it before the call; the trace writer counts what a provider did not
-/// report. One pass over the body's bytes, no tree.
+/// Rate limits count a request's prompt with it before the call (exactly up to a budget of text, the rest
+/// extrapolated, since counting costs about 30 ms a megabyte); the trace writer counts what a provider did not
+/// report, exactly. One pass over the body's bytes, no tree.
 /// </summary>
 internal sealed class TokenCounter
 {
@@ -27,7 +28,11 @@ internal sealed class TokenCounter
     /// plus the chat format's overhead), completions (prompt) or embeddings (input) request; token-id arrays count
     /// one per id. 0 for a body that is not JSON.
     /// </summary>
-    public long CountPrompt(ReadOnlySpan<byte> body, string operation)
+    /// <param name="exactChars">
+    /// How many characters of text to count exactly (a string that crosses the line is counted up to it); the rest
+    /// is estimated at the ratio of tokens to characters counted so far. Unbounded by default.
+    /// </param>
+    public long CountPrompt(ReadOnlySpan<byte> body, string operation, int exactChars = int.MaxValue)
     {
         var payload = operation switch { "chat" => "messages"u8, "completions" => "prompt"u8, "embeddings" => "input"u8, _ => default };
         if (payload.IsEmpty)
@@ -49,7 +54,8 @@ internal sealed class TokenCounter
                 reader.Read();
                 if (isPayload)
                 {
-                    return CountValue(ref reader, chat: operation == "chat");
+                    var budget = new Budget(exactChars);
+                    return CountValue(ref reader, chat: operation == "chat", ref budget);
                 }
 
                 reader.Skip();
@@ -63,13 +69,13 @@ internal sealed class TokenCounter
         return 0;
     }
 
-    private long CountValue(ref Utf8JsonReader reader, bool chat)
+    private long CountValue(ref Utf8JsonReader reader, bool chat, ref Budget budget)
     {
         long total = chat ? ReplyPriming : 0;
         var depth = reader.CurrentDepth;
         if (reader.TokenType is not (JsonTokenType.StartArray or JsonTokenType.StartObject))
         {
-            return total + CountScalar(ref reader);
+            return total + CountScalar(ref reader, ref budget);
         }
 
         while (reader.Read() && reader.CurrentDepth > depth)
@@ -84,7 +90,7 @@ internal sealed class TokenCounter
                     total += TokensPerMessage;
                     break;
                 case JsonTokenType.String or JsonTokenType.Number:
-                    total += CountScalar(ref reader);
+                    total += CountScalar(ref reader, ref budget);
                     break;
             }
         }
@@ -92,7 +98,7 @@ internal sealed class TokenCounter
         return total;
     }
 
-    private int CountScalar(ref Utf8JsonReader reader)
+    private long CountScalar(ref Utf8JsonReader reader, ref Budget budget)
     {
         if (reader.TokenType == JsonTokenType.Number)
         {
@@ -105,17 +111,57 @@ internal sealed class TokenCounter
         }
 
         var length = reader.HasValueSequence ? checked((int)reader.ValueSequence.Length) : reader.ValueSpan.Length;
+        if (budget.Spent && !reader.ValueIsEscaped && !reader.HasValueSequence)
+        {
+            return budget.Estimate(Encoding.UTF8.GetCharCount(reader.ValueSpan)); // no copy: the length is all it needs
+        }
+
         var buffer = ArrayPool<char>.Shared.Rent(Math.Max(16, length));
         try
         {
             var chars = reader.ValueIsEscaped || reader.HasValueSequence
                 ? reader.CopyString(buffer)
                 : Encoding.UTF8.GetChars(reader.ValueSpan, buffer);
-            return chars == 0 ? 0 : _tokenizer.Value.CountTokens(buffer.AsSpan(0, chars));
+            if (chars == 0)
+            {
+                return 0;
+            }
+
+            if (budget.Spent)
+            {
+                return budget.Estimate(chars);
+            }
+
+            // A string larger than what is left of the budget: its start is counted, the rest extrapolated.
+            var counted = (int)Math.Min(chars, Math.Max(budget.Left, 1));
+            var tokens = _tokenizer.Value.CountTokens(buffer.AsSpan(0, counted));
+            budget.Add(counted, tokens);
+            return counted == chars ? tokens : (long)Math.Ceiling(tokens * (double)chars / counted);
         }
         finally
         {
             ArrayPool<char>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>How much text has been counted exactly, and at what ratio, for estimating the rest.</summary>
+    private struct Budget(int exactChars)
+    {
+        private long _chars;
+        private long _tokens;
+
+        public readonly bool Spent => _chars >= exactChars;
+
+        /// <summary>Characters that may still be counted exactly.</summary>
+        public readonly long Left => exactChars - _chars;
+
+        public void Add(int chars, int tokens)
+        {
+            _chars += chars;
+            _tokens += tokens;
+        }
+
+        /// <summary>A string's tokens, from its characters, at the ratio counted so far (rounded up: a reservation errs high).</summary>
+        public readonly long Estimate(int chars) => _chars == 0 ? (chars + 3) / 4 : (long)Math.Ceiling(chars * (double)_tokens / _chars);
     }
 }
