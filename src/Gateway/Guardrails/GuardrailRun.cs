@@ -118,7 +118,7 @@ internal sealed class GuardrailRun(EndpointGuardrails guardrails, string endpoin
         var mine = _findings.Where(f => f.Direction == direction).ToList();
         var counts = _counts.Where(c => c.Key.Direction == direction).GroupBy(c => c.Key.Entity).Select(g => (Entity: g.Key, Count: g.Sum(c => c.Value))).ToList();
         var total = counts.Sum(c => c.Count);
-        span.SetTag("gateway.guardrail.names", string.Join(',', Guardrails.All.Where(g => g.Applies(direction)).Select(g => g.Name)));
+        span.SetTag("gateway.guardrail.names", Guardrails.Names(direction));
         span.SetTag("gateway.guardrail.findings_count", total);
         span.SetTag("gateway.guardrail.outcome", Outcome(direction, mine));
         if (total == 0)

@@ -46,7 +46,13 @@ internal sealed class EndpointGuardrails
         All = guardrails;
         OnRequest = guardrails.Any(g => g.OnRequest);
         OnResponse = guardrails.Any(g => g.OnResponse);
+        _names = [string.Join(',', guardrails.Where(g => g.OnRequest).Select(g => g.Name)), string.Join(',', guardrails.Where(g => g.OnResponse).Select(g => g.Name))];
     }
+
+    private readonly string[] _names;
+
+    /// <summary>The names of the guardrails that look one way, comma-separated (as spans list them).</summary>
+    public string Names(GuardrailDirection direction) => _names[(int)direction];
 
     public IReadOnlyList<CompiledGuardrail> All { get; }
 
