@@ -5,6 +5,12 @@ internal sealed record RunSettings
 {
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(4);
 
+    /// <summary>After the warm-up, chat at saturation in slices of this length until the throughput is steady (see <see cref="Load.SteadyState"/>).</summary>
+    public TimeSpan SettleSlice { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>The most load spent waiting for steady throughput; a system still speeding up then is measured anyway, and the report says so.</summary>
+    public TimeSpan SettleLimit { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Saturation, moderate-rate and streaming scenarios.</summary>
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -27,6 +33,8 @@ internal sealed record RunSettings
     public static RunSettings Quick { get; } = new()
     {
         Warmup = TimeSpan.FromSeconds(1),
+        SettleSlice = TimeSpan.FromSeconds(1),
+        SettleLimit = TimeSpan.FromSeconds(3),
         Duration = TimeSpan.FromSeconds(2),
         PromptDuration = TimeSpan.FromSeconds(1),
         OpenStreamCounts = [100, 300],

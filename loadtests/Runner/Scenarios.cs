@@ -61,6 +61,22 @@ internal sealed class Scenarios(
         await wrk.RunAsync(Embeddings, payloads.Embeddings, system.Headers, 16, settings.Warmup / 2, cancellationToken);
         await wrk.RunAsync(Chat, payloads.Chat100K, system.Headers, 2, settings.Warmup / 4, cancellationToken);
         await streams.MeasureAsync(Chat, payloads.StreamBody, system.Headers, 8, settings.Warmup / 2, FakeUpstreamShape.StreamChunkCount, cancellationToken);
+        await SettleAsync(cancellationToken);
+    }
+
+    /// <summary>Every path has run; now chat at saturation until the throughput stops rising (the JIT has caught up).</summary>
+    private async Task SettleAsync(CancellationToken cancellationToken)
+    {
+        var steady = new SteadyState();
+        var slices = Math.Max(1, (int)(settings.SettleLimit / settings.SettleSlice));
+        for (var i = 0; i < slices && !steady.Reached; i++)
+        {
+            var slice = await wrk.RunAsync(Chat, payloads.Chat1K, system.Headers, settings.SaturationConnections, settings.SettleSlice, cancellationToken);
+            steady.Add(slice.RequestsPerSecond);
+        }
+
+        result.Settling = new Settling([.. steady.Rates], settings.SettleSlice, steady.Reached);
+        progress.WriteLine($"   settled: {(steady.Reached ? "steady" : "still rising")} after {result.Settling.Elapsed.TotalSeconds:0} s ({string.Join(", ", steady.Rates.Select(r => r.ToString("0", System.Globalization.CultureInfo.InvariantCulture)))} req/s)");
     }
 
     private async Task<Saturation> SaturateAsync(Uri url, string body, CancellationToken cancellationToken)

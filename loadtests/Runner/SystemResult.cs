@@ -7,6 +7,9 @@ internal sealed record SystemResult(string Id, string Label)
 {
     public double? IdleRssMegabytes { get; set; }
 
+    /// <summary>Chat throughput of each settling slice after the warm-up, and whether it became steady within the limit.</summary>
+    public Settling? Settling { get; set; }
+
     public Saturation? Chat { get; set; }
 
     public Saturation? Embeddings { get; set; }
@@ -22,6 +25,12 @@ internal sealed record SystemResult(string Id, string Label)
     public List<OpenStreamsResult> OpenStreams { get; } = [];
 
     public List<string> Problems { get; } = [];
+}
+
+/// <summary>How long the system took to reach its steady throughput after the warm-up.</summary>
+internal sealed record Settling(IReadOnlyList<double> Rates, TimeSpan Slice, bool Steady)
+{
+    public TimeSpan Elapsed => Slice * Rates.Count;
 }
 
 /// <summary>A saturation run and the CPU the system's processes spent on it (null for the direct call).</summary>

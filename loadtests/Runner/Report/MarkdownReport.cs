@@ -66,6 +66,7 @@ internal static class MarkdownReport
         }
 
         Line(md);
+        WriteSettling(md, run, s);
         Line(md, $"## Throughput at saturation (0 ms upstream, {s.SaturationConnections} connections, {s.Duration.TotalSeconds:0} s each)");
         Line(md);
         Line(md, "CPU per request is the CPU time (user + system) of the system's own processes over the run, divided by the requests served.");
@@ -137,6 +138,31 @@ internal static class MarkdownReport
         WriteProblems(md, run);
         WriteMicroBenchmarks(md, microBenchmarkReports);
         return md.ToString();
+    }
+
+    /// <summary>How long each system ran at saturation after the warm-up before its throughput stopped rising.</summary>
+    private static void WriteSettling(StringBuilder md, Comparison run, RunSettings s)
+    {
+        Line(md, "## Warm-up to steady throughput");
+        Line(md);
+        Line(md, $"After a {s.Warmup.TotalSeconds:0} s warm-up over every path, each system (and its fresh upstream) runs chat at saturation in " +
+                 $"{s.SettleSlice.TotalSeconds:0} s slices until {new Load.SteadyState().RequiredFlatSlices} slices in a row beat the best earlier one by " +
+                 $"at most {new Load.SteadyState().Tolerance:P0} (at most {s.SettleLimit.TotalSeconds:0} s): a .NET process runs quick, then " +
+                 "instrumented, code until the tiered JIT has recompiled its hot paths, and figures taken before then measure the JIT. " +
+                 "Every figure below is taken after this. The time is also what a freshly started replica needs under full load before it " +
+                 "serves at its steady rate.");
+        Line(md);
+        Line(md, "| system | until steady | chat req/s of each slice |");
+        Line(md, "|---|---:|---|");
+        foreach (var r in run.Results)
+        {
+            var settled = r.Settling is not { } t ? Figures.NotAvailable
+                : t.Steady ? $"{t.Elapsed.TotalSeconds:0} s" : $"still rising after {t.Elapsed.TotalSeconds:0} s";
+            var rates = r.Settling is { } u ? string.Join(", ", u.Rates.Select(x => Figures.Rate(x))) : Figures.NotAvailable;
+            Line(md, $"| {r.Id} | {settled} | {rates} |");
+        }
+
+        Line(md);
     }
 
     private static void WriteRatios(StringBuilder md, Comparison run)

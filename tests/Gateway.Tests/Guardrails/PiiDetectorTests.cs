@@ -68,6 +68,8 @@ public sealed class PiiDetectorTests
     {
         const string key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
         Assert.Equal([(PiiEntities.Secret, key)], Find($"aws_secret_access_key = {key}"));
+        Assert.Equal([(PiiEntities.Secret, key)], Find($"export AWS_SECRET_ACCESS_KEY={key}"));
+        Assert.Equal([(PiiEntities.Secret, key)], Find($"Secret Access Key: {key}"));
         Assert.Empty(Find($"checksum {key}"));
     }
 

@@ -40,6 +40,38 @@ public sealed class RunnerTests
     }
 
     [Fact]
+    public void Throughput_is_steady_once_two_slices_in_a_row_fail_to_beat_the_best_by_five_percent()
+    {
+        var steady = new SteadyState();
+
+        // The gateway's climb on 2 cores as the JIT catches up, then a plateau.
+        var verdicts = new[] { 1_200d, 2_000, 3_500, 4_500, 5_250, 5_150, 5_300 }.Select(steady.Add).ToList();
+
+        Assert.Equal([false, false, false, false, false, false, true], verdicts);
+    }
+
+    [Fact]
+    public void Slower_slice_from_noise_counts_as_flat_and_a_late_climb_starts_the_count_again()
+    {
+        var steady = new SteadyState();
+
+        Assert.False(steady.Add(18_000));
+        Assert.False(steady.Add(12_000)); // a noisy neighbour: slower, not faster
+        Assert.False(steady.Add(19_500)); // still climbing by more than 5 %: the count restarts
+        Assert.False(steady.Add(19_000));
+        Assert.True(steady.Add(19_900));
+    }
+
+    [Fact]
+    public void Throughput_still_climbing_is_never_steady()
+    {
+        var steady = new SteadyState();
+
+        Assert.DoesNotContain(true, Enumerable.Range(1, 20).Select(i => steady.Add(1_000 * Math.Pow(1.1, i))).ToList());
+        Assert.Equal(20, steady.Rates.Count);
+    }
+
+    [Fact]
     public void Percentiles_are_nearest_rank()
     {
         var samples = Enumerable.Range(1, 200).Select(i => (double)i).Reverse().ToList();

@@ -17,6 +17,11 @@ internal sealed partial class PiiDetector
 {
     private const int ContextWindow = 40;
     private static readonly SearchValues<char> Digits = SearchValues.Create("0123456789");
+
+    // Vectorised: with invariant globalization, string.Contains(…, OrdinalIgnoreCase) walks the text a char at a time.
+    private static readonly SearchValues<string> SecretWord = SearchValues.Create(["secret"], StringComparison.OrdinalIgnoreCase);
+
+    private static readonly SearchValues<char> AsciiLetters = SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
     private static readonly PhoneNumberUtil Phones = PhoneNumberUtil.GetInstance();
 
     // Which entity wins where two overlap: the more specific, validated one.
@@ -171,7 +176,7 @@ internal sealed partial class PiiDetector
             }
         }
 
-        if (text.Contains("secret", StringComparison.OrdinalIgnoreCase))
+        if (text.AsSpan().ContainsAny(SecretWord))
         {
             for (var match = AwsSecretPattern().Match(text); match.Success; match = match.NextMatch())
             {
@@ -222,7 +227,7 @@ internal sealed partial class PiiDetector
     private static bool IsDomain(ReadOnlySpan<char> domain)
     {
         var lastDot = domain.LastIndexOf('.');
-        if (lastDot <= 0 || domain.Length - lastDot - 1 < 2 || domain[(lastDot + 1)..].ContainsAnyExcept(SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")))
+        if (lastDot <= 0 || domain.Length - lastDot - 1 < 2 || domain[(lastDot + 1)..].ContainsAnyExcept(AsciiLetters))
         {
             return false;
         }
