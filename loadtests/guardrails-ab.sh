@@ -31,6 +31,9 @@ while size < 10 * 1024:
         text = text[:at] + f" Contact {entities[turn % 10]} and {entities[(turn + 5) % 10]}. " + text[at:]
     messages.append({"role": "user" if turn % 2 == 0 else "assistant", "content": text})
     size += len(text); turn += 1
+# The newest user turn is new text in every request (post.lua numbers it), as in an agent's conversation.
+last = max(i for i, m in enumerate(messages) if m["role"] == "user")
+messages[last]["content"] = "#000000 " + messages[last]["content"]
 json.dump({"model": "chat-unguarded" if mode == "off" else "chat-unlimited", "messages": messages, "temperature": 0.2, "max_tokens": 256},
           open(sys.argv[1], "w"))
 PY
@@ -62,7 +65,7 @@ from wrk_figures import fig
 lines = [f"# What guardrails add to a 10 KB prompt ({datetime.date.today()})", "",
          "`loadtests/guardrails-ab.sh`: loadtests/configs/gateway-full.yaml with tracking off, a 10 KB conversation sent to",
          "`chat-unguarded` (off) or to `chat-unlimited` (all seven built-in entities masked both ways), clean or holding 20",
-         "entities. Fresh processes for every measurement, after a 4 s warm-up, modes in rotating order. Serial: 10 ms upstream,",
+         "entities. Fresh processes for every measurement, once its throughput is steady (settle), modes in rotating order. Serial: 10 ms upstream,",
          "1 connection, 8 s. Saturation: 0 ms upstream, 64 connections, 8 s. 2 shared cores.", "",
          "| scenario | round | prompt | req/s | p50 | p99 | CPU per request | errors |", "|---|---:|---|---:|---:|---:|---:|---:|"]
 by = {}

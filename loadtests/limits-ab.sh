@@ -26,7 +26,7 @@ python3 - "$work/$model.json" "$model" <<'PY'
 import json, sys
 text = ("The quarterly numbers are in and the board wants a summary. " * 16)[:860]
 json.dump({"model": sys.argv[2], "messages": [{"role": "system", "content": "You are a concise assistant for a finance team."},
-           {"role": "user", "content": text}], "temperature": 0.2, "max_tokens": 256}, open(sys.argv[1], "w"))
+           {"role": "user", "content": "#000000 " + text}], "temperature": 0.2, "max_tokens": 256}, open(sys.argv[1], "w"))
 PY
 done
 
@@ -67,7 +67,7 @@ from wrk_figures import fig
 lines = [f"# What rate limits cost ({datetime.date.today()})", "",
          "`loadtests/limits-ab.sh`: loadtests/configs/gateway-full.yaml with tracking off, sending to `chat-unlimited` (off) or to `chat`",
          "with six counters a request (endpoint; user on the endpoint: requests and tokens; group: requests and tokens; key: tokens),",
-         "kept in memory or in redis-server on loopback. Fresh processes for every measurement, after a 4 s warm-up, modes in",
+         "kept in memory or in redis-server on loopback. Fresh processes for every measurement, once its throughput is steady (settle), modes in",
          "rotating order. Serial: 10 ms upstream, 1 connection, 8 s. Moderate: 50 ms upstream, 15 connections, 10 s.",
          "Saturation: 0 ms upstream, 64 connections, 8 s. 2 shared cores.", "",
          "| scenario | round | limits | req/s | p50 | p99 | CPU per request | errors |", "|---|---:|---|---:|---:|---:|---:|---:|"]

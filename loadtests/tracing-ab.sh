@@ -17,7 +17,7 @@ python3 - "$work/chat.json" <<'PY'
 import json, sys
 text = ("The quarterly numbers are in and the board wants a summary. " * 16)[:860]
 json.dump({"model": "chat", "messages": [{"role": "system", "content": "You are a concise assistant for a finance team."},
-           {"role": "user", "content": text}], "temperature": 0.2, "max_tokens": 256}, open(sys.argv[1], "w"))
+           {"role": "user", "content": "#000000 " + text}], "temperature": 0.2, "max_tokens": 256}, open(sys.argv[1], "w"))
 PY
 
 # shellcheck source=lib/measure.sh
@@ -46,7 +46,7 @@ sys.path.insert(0, "loadtests/lib")
 from wrk_figures import fig
 lines = [f"# What tracing costs, steady state ({datetime.date.today()})", "",
          "`loadtests/tracing-ab.sh`: loadtests/configs/gateway-full.yaml with tracking on (a trace per request to SQLite, previews,",
-         "usage and cost) and off, in alternating pairs; every measurement on fresh processes (upstream, gateway), after a 4 s warm-up.",
+         "usage and cost) and off, in alternating pairs; every measurement on fresh processes (upstream, gateway), once its throughput is steady (settle).",
          "Moderate: 50 ms upstream, 15 connections (~290 req/s), 10 s. Saturation: 0 ms upstream, 64 connections, 8 s. 2 shared cores;",
          "CPU per request is the gateway process's user+system time over the run, divided by its requests.", "",
          "| scenario | pair | tracking | req/s | p50 | p99 | CPU per request | errors |", "|---|---:|---|---:|---:|---:|---:|---:|"]

@@ -58,23 +58,25 @@ internal static class LimiterBench
                 var limiter = app.Services.GetRequiredService<GatewayRateLimiter>();
                 var snapshot = app.Services.GetRequiredService<ConfigStore>().Current;
                 var caller = snapshot.Keys.Find("gw-bench-0123456789abcdef")!;
-                // Prose of about 1 KB (190 words), as a chat prompt is.
-                var prompt = string.Join(' ', Enumerable.Range(0, 24).Select(i => $"Quarter {i} revenue grew while the board asked finance for a summary of costs."))[..1000];
-                var body = Encoding.UTF8.GetBytes($$"""{"model":"chat","messages":[{"role":"user","content":"{{prompt}}"}],"max_tokens":256}""");
-                var request = new LimitRequest(snapshot.Config, caller, "chat", "chat", body, 256);
+                // Prose of about 1 KB (190 words), as a chat prompt is; every acquisition's is new text (numbered), so the
+                // caller's count cache, which skips what a caller sent before, never answers for it.
+                var prompt = string.Join(' ', Enumerable.Range(0, 24).Select(i => $"Quarter {i} revenue grew while the board asked finance for a summary of costs."))[..992];
+                var requests = Enumerable.Range(0, 2000 + 2 * count).Select(n =>
+                    new LimitRequest(snapshot.Config, caller, "chat", "chat", Encoding.UTF8.GetBytes($$"""{"model":"chat","messages":[{"role":"user","content":"#{{n:D7}} {{prompt}}"}],"max_tokens":256}"""), 256)).ToArray();
+                var next = 0;
                 Console.WriteLine($"limiter: {limiter.Table(snapshot.Config).For("chat", caller).Limits.Length} counters per request, store {limiter.StoreName}");
 
                 // Warm-up: JIT, the tokenizer's tables, the connection, the script cache.
                 for (var i = 0; i < 2000; i++)
                 {
-                    (await limiter.AcquireAsync(request)).Dispose();
+                    (await limiter.AcquireAsync(requests[next++])).Dispose();
                 }
 
                 var latencies = new double[count];
                 for (var i = 0; i < count; i++)
                 {
                     var started = Stopwatch.GetTimestamp();
-                    using var lease = await limiter.AcquireAsync(request);
+                    using var lease = await limiter.AcquireAsync(requests[next++]);
                     latencies[i] = Stopwatch.GetElapsedTime(started).TotalMicroseconds;
                     if (!lease.IsAcquired)
                     {
@@ -89,11 +91,12 @@ internal static class LimiterBench
                 var inFlight = 64;
                 var clock = Stopwatch.StartNew();
                 var each = count / inFlight;
-                await Task.WhenAll(Enumerable.Range(0, inFlight).Select(async _ =>
+                var first = next;
+                await Task.WhenAll(Enumerable.Range(0, inFlight).Select(async worker =>
                 {
                     for (var i = 0; i < each; i++)
                     {
-                        (await limiter.AcquireAsync(request)).Dispose();
+                        (await limiter.AcquireAsync(requests[first + worker * each + i])).Dispose();
                     }
                 }));
                 var throughput = each * inFlight / clock.Elapsed.TotalSeconds;

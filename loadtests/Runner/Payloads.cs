@@ -18,9 +18,30 @@ internal sealed class Payloads(string directory, string system, string chatModel
 
     public byte[] StreamBody => Encoding.UTF8.GetBytes(Chat(chatModel, 850, stream: true));
 
-    /// <summary>A chat body of about <paramref name="size"/> bytes: a system prompt and one long user turn.</summary>
+    /// <summary>
+    /// Where a request's number goes: wrk (loadtests/wrk/post.lua) and the stream client write a new six-digit number
+    /// over it for every request, so every user turn is new text, as it is in real traffic, and nothing a system
+    /// keeps about a prompt it saw before (our gateway keeps each caller's token counts) flatters it.
+    /// </summary>
+    internal const string Marker = "#000000";
+
+    /// <summary>A chat body of about <paramref name="size"/> bytes: a system prompt and one long user turn, numbered per request.</summary>
     internal static string Chat(string model, int size, bool stream) =>
-        $$"""{"model":"{{model}}","messages":[{"role":"system","content":"You are a concise assistant for a finance team."},{"role":"user","content":"{{Text(Math.Max(16, size - 160))}}"}],"temperature":0.2,"max_tokens":256{{(stream ? ",\"stream\":true" : "")}}}""";
+        $$"""{"model":"{{model}}","messages":[{"role":"system","content":"You are a concise assistant for a finance team."},{"role":"user","content":"{{Marker}} {{Text(Math.Max(16, size - 168))}}"}],"temperature":0.2,"max_tokens":256{{(stream ? ",\"stream\":true" : "")}}}""";
+
+    /// <summary>A copy of <paramref name="body"/> with request number <paramref name="number"/> written over its <see cref="Marker"/>.</summary>
+    internal static byte[] Numbered(byte[] body, long number)
+    {
+        var at = body.AsSpan().IndexOf(Encoding.ASCII.GetBytes(Marker));
+        if (at < 0)
+        {
+            return body;
+        }
+
+        var copy = (byte[])body.Clone();
+        Encoding.ASCII.GetBytes($"#{number % 1_000_000:D6}", copy.AsSpan(at));
+        return copy;
+    }
 
     private static string Text(int length)
     {

@@ -2,9 +2,10 @@
 #
 #   measure_gateway BODY_FILE LATENCY_MS CONNECTIONS SECONDS [VAR=VALUE …]
 #
-# Starts the fake upstream and the gateway (with the VAR=VALUE settings for its config), sets the upstream's
-# latency, warms up for 4 s, runs wrk for SECONDS, stops both, and prints wrk's JSON line with the gateway's
-# CPU ticks (user+system, from /proc) over the measured run added as cpu_ticks. Needs $work, $up_port, $gw_port.
+# Starts the fake upstream and the gateway (with the VAR=VALUE settings for its config), loads it until its
+# throughput is steady (settle), sets the upstream's latency, warms that shape up for 2 s, runs wrk for SECONDS,
+# stops both, and prints wrk's JSON line with the gateway's CPU ticks (user+system, from /proc) over the measured
+# run added as cpu_ticks. Needs $work, $up_port, $gw_port.
 measure_gateway() {
   local body=$1 latency=$2 conns=$3 secs=$4; shift 4
   rm -rf "$work/bench"; mkdir -p "$work/bench"
@@ -17,12 +18,33 @@ measure_gateway() {
     curl -sf -o /dev/null "http://127.0.0.1:$gw_port/healthz" && curl -sf -o /dev/null "http://127.0.0.1:$up_port/healthz" && break
     sleep 0.1
   done
-  curl -sf -X POST "http://127.0.0.1:$up_port/control?latency_ms=$latency&chunk_interval_ms=1&hold=false" > /dev/null
   export BODY_FILE="$body" HEADERS="Authorization: Bearer gw-load-tester-0123456789abcdef"
-  wrk -t1 "-c$conns" -d4s -s loadtests/wrk/post.lua "http://127.0.0.1:$gw_port/v1/chat/completions" > /dev/null
+  settle "http://127.0.0.1:$gw_port/v1/chat/completions"
+  curl -sf -X POST "http://127.0.0.1:$up_port/control?latency_ms=$latency&chunk_interval_ms=1&hold=false" > /dev/null
+  wrk -t1 "-c$conns" -d2s -s loadtests/wrk/post.lua "http://127.0.0.1:$gw_port/v1/chat/completions" > /dev/null
   local before; before=$(awk '{print $14+$15}' "/proc/$gw/stat")
   local result; result=$(wrk -t1 "-c$conns" "-d${secs}s" -s loadtests/wrk/post.lua "http://127.0.0.1:$gw_port/v1/chat/completions" | tail -1)
   local after; after=$(awk '{print $14+$15}' "/proc/$gw/stat")
   kill "$gw" "$up"; wait "$gw" "$up" 2>/dev/null || true
   echo "$result" | python3 -c "import json,sys; r=json.load(sys.stdin); r['cpu_ticks']=$after-$before; print(json.dumps(r))"
+}
+
+# Chat at saturation (0 ms upstream) in 3 s slices until two slices in a row beat the best earlier one by at most
+# 5 %, at most 60 s: the tiered JIT needs ~20 s of load on 2 cores to recompile the gateway's hot path, and figures
+# taken before then measure the JIT (loadtests/README.md, "Steady state before measuring"; the runner's
+# SteadyState does the same). Prints the slices' rates to stderr.
+settle() {
+  local url=$1 best=0 flat=0 rate i rates=""
+  curl -sf -X POST "http://127.0.0.1:$up_port/control?latency_ms=0&chunk_interval_ms=1&hold=false" > /dev/null
+  for i in $(seq 20); do
+    rate=$(wrk -t1 -c64 -d3s -s loadtests/wrk/post.lua "$url" | tail -1 |
+      python3 -c "import json,sys; r=json.load(sys.stdin); print(int(r['requests'] / (r['duration_us'] / 1e6)))")
+    rates="$rates $rate"
+    if [ "$i" -gt 1 ]; then
+      if [ $((rate * 100)) -le $((best * 105)) ]; then flat=$((flat + 1)); else flat=0; fi
+    fi
+    if [ "$rate" -gt "$best" ]; then best=$rate; fi
+    if [ "$i" -ge 3 ] && [ "$flat" -ge 2 ]; then break; fi
+  done
+  echo "settled after $((i * 3)) s:$rates req/s" >&2
 }

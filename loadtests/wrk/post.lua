@@ -15,6 +15,17 @@ for pair in string.gmatch(os.getenv("HEADERS") or "", "[^|]+") do
   if name then wrk.headers[name] = value end
 end
 
+-- A body with the runner's marker (#000000, Payloads.Marker) gets a new six-digit number there for every request,
+-- so every user turn is new text, as in real traffic: nothing a proxy keeps about prompts it saw flatters it.
+local marker = string.find(wrk.body, "#000000", 1, true)
+if marker then
+  local before, after, sent = string.sub(wrk.body, 1, marker - 1), string.sub(wrk.body, marker + 7), 0
+  function request()
+    sent = sent + 1
+    return wrk.format(nil, nil, nil, before .. string.format("#%06d", sent % 1000000) .. after)
+  end
+end
+
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(

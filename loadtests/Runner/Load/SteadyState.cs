@@ -8,15 +8,15 @@ namespace LoadTests.Runner.Load;
 /// <see cref="RequiredFlatSlices"/> slices in a row that beat the best earlier slice by no more than
 /// <see cref="Tolerance"/>: noise can make a slice slower, never (for long) faster.
 /// </summary>
-internal sealed class SteadyState(double tolerance = 0.05, int requiredFlatSlices = 2, int minimumSlices = 3)
+internal sealed class SteadyState(double tolerance = SteadyState.DefaultTolerance, int requiredFlatSlices = SteadyState.DefaultFlatSlices, int minimumSlices = 3)
 {
+    public const double DefaultTolerance = 0.05;
+
+    public const int DefaultFlatSlices = 2;
+
     private readonly List<double> _rates = [];
     private double _best;
     private int _flat;
-
-    public double Tolerance => tolerance;
-
-    public int RequiredFlatSlices => requiredFlatSlices;
 
     /// <summary>Requests per second of each slice so far.</summary>
     public IReadOnlyList<double> Rates => _rates;

@@ -20,6 +20,8 @@ internal sealed class StreamClient : IDisposable
     })
     { Timeout = TimeSpan.FromSeconds(120) };
 
+    private long _sent;
+
     public void Dispose() => _client.Dispose();
 
     /// <summary>Streams back to back from <paramref name="workers"/> callers for <paramref name="duration"/>.</summary>
@@ -132,9 +134,10 @@ internal sealed class StreamClient : IDisposable
         return open;
     }
 
-    private static HttpRequestMessage Request(Uri url, byte[] body, IReadOnlyDictionary<string, string> headers)
+    private HttpRequestMessage Request(Uri url, byte[] body, IReadOnlyDictionary<string, string> headers)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body), Version = HttpVersion.Version11 };
+        var numbered = Payloads.Numbered(body, Interlocked.Increment(ref _sent));
+        var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(numbered), Version = HttpVersion.Version11 };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         foreach (var (name, value) in headers)
         {

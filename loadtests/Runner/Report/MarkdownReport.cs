@@ -146,8 +146,8 @@ internal static class MarkdownReport
         Line(md, "## Warm-up to steady throughput");
         Line(md);
         Line(md, $"After a {s.Warmup.TotalSeconds:0} s warm-up over every path, each system (and its fresh upstream) runs chat at saturation in " +
-                 $"{s.SettleSlice.TotalSeconds:0} s slices until {new Load.SteadyState().RequiredFlatSlices} slices in a row beat the best earlier one by " +
-                 $"at most {new Load.SteadyState().Tolerance:P0} (at most {s.SettleLimit.TotalSeconds:0} s): a .NET process runs quick, then " +
+                 $"{s.SettleSlice.TotalSeconds:0} s slices until {Load.SteadyState.DefaultFlatSlices} slices in a row beat the best earlier one by " +
+                 $"at most {Load.SteadyState.DefaultTolerance:P0} (at most {s.SettleLimit.TotalSeconds:0} s): a .NET process runs quick, then " +
                  "instrumented, code until the tiered JIT has recompiled its hot paths, and figures taken before then measure the JIT. " +
                  "Every figure below is taken after this. The time is also what a freshly started replica needs under full load before it " +
                  "serves at its steady rate.");

@@ -263,7 +263,8 @@ internal sealed partial class GatewayRateLimiter : PartitionedRateLimiter<LimitR
         if (limits.NeedsUsage)
         {
             // Exact for prompts up to 64 K characters; a larger prompt's rest is extrapolated (settled with real usage later).
-            var prompt = _tokens.CountPrompt(request.Body.Span, request.Operation, ExactlyCountedChars);
+            // What this user sent before (the conversation so far) is not counted again.
+            var prompt = _tokens.CountPrompt(request.Body.Span, request.Operation, ExactlyCountedChars, request.Caller.User);
             var output = request.MaxOutputTokens ?? 0;
             tokens = prompt + output;
             cost = limits.ReservationPrice is { } price ? Pricing.CostNanoUsd(price, prompt, output, cachedTokens: 0) : 0;

@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Microsoft.ML.Tokenizers;
@@ -19,7 +21,13 @@ internal sealed class TokenCounter
 
     private readonly Lazy<Tokenizer> _tokenizer = new(() => TiktokenTokenizer.CreateForModel("gpt-4o"));
 
+    // ~16 K long strings: at most a few MB of keys, and room for many callers' conversations.
+    private readonly TokenCountCache _counted = new(16 * 1024);
+
     public static TokenCounter Shared { get; } = new();
+
+    /// <summary>Strings counted before, looked up rather than counted again.</summary>
+    public TokenCountCache Counted => _counted;
 
     public int Count(string text) => text.Length == 0 ? 0 : _tokenizer.Value.CountTokens(text);
 
@@ -32,7 +40,11 @@ internal sealed class TokenCounter
     /// How many characters of text to count exactly (a string that crosses the line is counted up to it); the rest
     /// is estimated at the ratio of tokens to characters counted so far. Unbounded by default.
     /// </param>
-    public long CountPrompt(ReadOnlySpan<byte> body, string operation, int exactChars = int.MaxValue)
+    /// <param name="caller">
+    /// Whose prompt it is: long strings this caller sent before (its conversation so far) are not counted again
+    /// but taken from <see cref="TokenCountCache"/>, whose entries are the caller's own. Null counts everything.
+    /// </param>
+    public long CountPrompt(ReadOnlySpan<byte> body, string operation, int exactChars = int.MaxValue, string? caller = null)
     {
         var payload = operation switch { "chat" => "messages"u8, "completions" => "prompt"u8, "embeddings" => "input"u8, _ => default };
         if (payload.IsEmpty)
@@ -54,7 +66,7 @@ internal sealed class TokenCounter
                 reader.Read();
                 if (isPayload)
                 {
-                    var budget = new Budget(exactChars);
+                    var budget = new Budget(exactChars, caller is null ? null : PartitionOf(caller));
                     return CountValue(ref reader, chat: operation == "chat", ref budget);
                 }
 
@@ -111,6 +123,14 @@ internal sealed class TokenCounter
         }
 
         var length = reader.HasValueSequence ? checked((int)reader.ValueSequence.Length) : reader.ValueSpan.Length;
+        TokenCountCache.Key? key = budget.Partition is { } partition && !reader.HasValueSequence && length >= TokenCountCache.MinimumBytes
+            ? TokenCountCache.KeyOf(reader.ValueSpan, partition)
+            : null;
+        if (key is { } seen && _counted.TryGet(seen, out var known))
+        {
+            return known;
+        }
+
         if (budget.Spent && !reader.ValueIsEscaped && !reader.HasValueSequence)
         {
             return budget.Estimate(Encoding.UTF8.GetCharCount(reader.ValueSpan)); // no copy: the length is all it needs
@@ -136,7 +156,17 @@ internal sealed class TokenCounter
             var counted = (int)Math.Min(chars, Math.Max(budget.Left, 1));
             var tokens = _tokenizer.Value.CountTokens(buffer.AsSpan(0, counted));
             budget.Add(counted, tokens);
-            return counted == chars ? tokens : (long)Math.Ceiling(tokens * (double)chars / counted);
+            if (counted < chars)
+            {
+                return (long)Math.Ceiling(tokens * (double)chars / counted);
+            }
+
+            if (key is { } fresh)
+            {
+                _counted.Add(fresh, tokens); // only exact counts are kept
+            }
+
+            return tokens;
         }
         finally
         {
@@ -144,11 +174,16 @@ internal sealed class TokenCounter
         }
     }
 
+    private static long PartitionOf(string caller) => (long)XxHash3.HashToUInt64(MemoryMarshal.AsBytes(caller.AsSpan()));
+
     /// <summary>How much text has been counted exactly, and at what ratio, for estimating the rest.</summary>
-    private struct Budget(int exactChars)
+    private struct Budget(int exactChars, long? partition)
     {
         private long _chars;
         private long _tokens;
+
+        /// <summary>The caller's partition of the count cache; null when nothing is looked up or kept.</summary>
+        public readonly long? Partition => partition;
 
         public readonly bool Spent => _chars >= exactChars;
 

@@ -40,6 +40,22 @@ public sealed class RunnerTests
     }
 
     [Fact]
+    public void Every_request_of_a_scenario_gets_a_new_user_turn_of_the_same_size()
+    {
+        var body = Encoding.UTF8.GetBytes(Payloads.Chat("gpt-4o-mini", 850, stream: false));
+
+        var first = Payloads.Numbered(body, 1);
+        var later = Payloads.Numbered(body, 1_234_567);
+
+        Assert.Equal(body.Length, later.Length);
+        Assert.StartsWith("#000001 ", global::System.Text.Json.JsonDocument.Parse(first).RootElement.GetProperty("messages")[1].GetProperty("content").GetString(), StringComparison.Ordinal);
+        Assert.Contains("\"content\":\"#234567 ", Encoding.UTF8.GetString(later), StringComparison.Ordinal);
+        Assert.Contains(Payloads.Marker, Encoding.UTF8.GetString(body), StringComparison.Ordinal); // the original is left as it was
+        var unmarked = Encoding.UTF8.GetBytes("""{"input":"no marker here"}""");
+        Assert.Same(unmarked, Payloads.Numbered(unmarked, 7));
+    }
+
+    [Fact]
     public void Throughput_is_steady_once_two_slices_in_a_row_fail_to_beat_the_best_by_five_percent()
     {
         var steady = new SteadyState();

@@ -5,7 +5,7 @@ using Gateway.Tracking;
 
 namespace Gateway.Tests.RateLimiting;
 
-/// <summary>The limiter's prompt count: exact up to its budget of text, extrapolated past it.</summary>
+/// <summary>The limiter's prompt count: exact up to its budget of text, extrapolated past it, and a caller's conversation counted once.</summary>
 public sealed class PromptCountingTests
 {
     private static byte[] Chat(int turns)
@@ -50,5 +50,62 @@ public sealed class PromptCountingTests
         var bounded = TokenCounter.Shared.CountPrompt(body, "chat", GatewayRateLimiter.ExactlyCountedChars);
 
         Assert.InRange((double)bounded / exact, 0.97, 1.05);
+    }
+
+    /// <summary>A conversation whose turns all differ (in <see cref="Chat"/> every third turn repeats).</summary>
+    private static byte[] Conversation(int turns)
+    {
+        var messages = Enumerable.Range(0, turns).Select(i => new
+        {
+            role = i % 2 == 0 ? "user" : "assistant",
+            content = $"Turn {i}: " + string.Concat(Enumerable.Repeat("The quarterly review went well; Zürich reported 3,481 orders. ", 8)),
+        });
+        return JsonSerializer.SerializeToUtf8Bytes(new { model = "chat", messages });
+    }
+
+    [Fact]
+    public void Conversation_sent_again_with_a_new_turn_counts_only_the_new_turn_and_gets_the_same_total()
+    {
+        var counter = new TokenCounter();
+        counter.CountPrompt(Conversation(4), "chat", caller: "alice");
+        Assert.Equal(0, counter.Counted.Hits);
+
+        var next = Conversation(5); // the same four turns and one more, as an agent's next request
+        var total = counter.CountPrompt(next, "chat", caller: "alice");
+
+        Assert.Equal(4, counter.Counted.Hits);
+        Assert.Equal(new TokenCounter().CountPrompt(next, "chat"), total);
+    }
+
+    [Fact]
+    public void Another_callers_identical_conversation_is_counted_afresh()
+    {
+        var counter = new TokenCounter();
+        var body = Conversation(4);
+        var alice = counter.CountPrompt(body, "chat", caller: "alice");
+
+        var bob = counter.CountPrompt(body, "chat", caller: "bob");
+
+        Assert.Equal(0, counter.Counted.Hits); // a hit would tell bob, by its speed, what alice sent
+        Assert.Equal(alice, bob);
+        counter.CountPrompt(body, "chat", caller: "bob");
+        Assert.Equal(4, counter.Counted.Hits);
+    }
+
+    [Fact]
+    public void Count_cache_keeps_two_generations_of_half_its_capacity()
+    {
+        var cache = new TokenCountCache(capacity: 8);
+        var keys = Enumerable.Range(0, 20).Select(i => TokenCountCache.KeyOf(Encoding.UTF8.GetBytes($"string {i}"), partition: 1)).ToList();
+        foreach (var (key, i) in keys.Select((k, i) => (k, i)))
+        {
+            cache.Add(key, i);
+        }
+
+        Assert.False(cache.TryGet(keys[0], out _));
+        Assert.False(cache.TryGet(keys[15], out _));
+        Assert.True(cache.TryGet(keys[16], out var tokens));
+        Assert.Equal(16, tokens);
+        Assert.False(cache.TryGet(TokenCountCache.KeyOf(Encoding.UTF8.GetBytes("string 16"), partition: 2), out _));
     }
 }
