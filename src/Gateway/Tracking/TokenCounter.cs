@@ -10,8 +10,9 @@ namespace Gateway.Tracking;
 /// <summary>
 /// Counts tokens with GPT-4o's o200k_base encoding: exact for OpenAI's current models, an estimate for others.
 /// Rate limits count a request's prompt with it before the call (exactly up to a budget of text, the rest
-/// extrapolated, since counting costs about 30 ms a megabyte); the trace writer counts what a provider did not
-/// report, exactly. One pass over the body's bytes, no tree.
+/// extrapolated, since counting costs about 30 ms a megabyte), and skips the long strings its caller sent before
+/// (<see cref="TokenCountCache"/>); the trace writer counts what a provider did not report, exactly. One pass over
+/// the body's bytes, no tree.
 /// </summary>
 internal sealed class TokenCounter
 {
@@ -21,7 +22,7 @@ internal sealed class TokenCounter
 
     private readonly Lazy<Tokenizer> _tokenizer = new(() => TiktokenTokenizer.CreateForModel("gpt-4o"));
 
-    // ~16 K long strings: at most a few MB of keys, and room for many callers' conversations.
+    // ~16 K long strings (about 1 MB): room for many callers' conversations.
     private readonly TokenCountCache _counted = new(16 * 1024);
 
     public static TokenCounter Shared { get; } = new();
