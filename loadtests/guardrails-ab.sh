@@ -57,28 +57,19 @@ for scenario in "serial 10 1 8" "saturation 0 64 8"; do
 done
 
 python3 - "$results" "$out" <<'PY'
-import json, statistics, sys, datetime
+import json, sys, datetime
 rows = [json.loads(l) for l in open(sys.argv[1])]
 out = sys.argv[2]
 sys.path.insert(0, "loadtests/lib")
-from wrk_figures import fig
+from wrk_figures import measurement_table, medians_against_off
+table, by = measurement_table(rows, "prompt")
 lines = [f"# What guardrails add to a 10 KB prompt ({datetime.date.today()})", "",
          "`loadtests/guardrails-ab.sh`: loadtests/configs/gateway-full.yaml with tracking off, a 10 KB conversation sent to",
          "`chat-unguarded` (off) or to `chat-unlimited` (all seven built-in entities masked both ways), clean or holding 20",
-         "entities. Fresh processes for every measurement, once its throughput is steady (settle), modes in rotating order. Serial: 10 ms upstream,",
-         "1 connection, 8 s. Saturation: 0 ms upstream, 64 connections, 8 s. 2 shared cores.", "",
-         "| scenario | round | prompt | req/s | p50 | p99 | CPU per request | errors |", "|---|---:|---|---:|---:|---:|---:|---:|"]
-by = {}
-for r in rows:
-    f = fig(r); by.setdefault((r["scenario"], r["mode"]), []).append(f)
-    lines.append(f"| {r['scenario']} | {r['round']} | {r['mode']} | {f['rps']:,.0f} | {f['p50']/1000:.3f} ms | {f['p99']/1000:.2f} ms | {f['cpu']:.0f} µs | {f['errors']} |")
-lines += ["", "Medians, and the difference against off:", "", "| scenario | prompt | req/s (× off) | p50 (added) | p99 (added) | CPU per request (added) |", "|---|---|---|---|---|---|"]
-m = lambda xs, k: statistics.median(x[k] for x in xs)
-for scenario in [s for s in ["serial", "saturation"] if (s, "off") in by]:
-    off = by[(scenario, "off")]
-    for mode in ["off", "clean", "entities"]:
-        xs = by[(scenario, mode)]
-        lines.append(f"| {scenario} | {mode} | {m(xs,'rps'):,.0f} ({m(xs,'rps')/m(off,'rps'):.2f}×) | {m(xs,'p50')/1000:.3f} ms ({m(xs,'p50')-m(off,'p50'):+.0f} µs) | {m(xs,'p99')/1000:.2f} ms ({m(xs,'p99')-m(off,'p99'):+.0f} µs) | {m(xs,'cpu'):.0f} µs ({m(xs,'cpu')-m(off,'cpu'):+.0f} µs) |")
+         "entities; its newest user turn is new text in every request. Fresh processes for every measurement, once its throughput",
+         "is steady (settle), modes in rotating order. Serial: 10 ms upstream, 1 connection, 8 s. Saturation: 0 ms upstream,",
+         "64 connections, 8 s. 2 shared cores.", ""] + table
+lines += ["", "Medians, and the difference against off:", ""] + medians_against_off(by, ["serial", "saturation"], ["off", "clean", "entities"], "prompt")
 open(out, "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 PY

@@ -59,29 +59,19 @@ dotnet loadtests/Benchmarks/bin/Release/net10.0/Gateway.Benchmarks.dll limiter -
 dotnet loadtests/Benchmarks/bin/Release/net10.0/Gateway.Benchmarks.dll limiter --store "redis://127.0.0.1:$redis_port" --out "$micro" >&2
 
 python3 - "$results" "$out" "$micro" <<'PY'
-import json, statistics, sys, datetime
+import json, sys, datetime
 rows = [json.loads(l) for l in open(sys.argv[1])]
 out, micro = sys.argv[2], open(sys.argv[3]).read().strip()
 sys.path.insert(0, "loadtests/lib")
-from wrk_figures import fig
+from wrk_figures import measurement_table, medians_against_off
+table, by = measurement_table(rows, "limits")
 lines = [f"# What rate limits cost ({datetime.date.today()})", "",
          "`loadtests/limits-ab.sh`: loadtests/configs/gateway-full.yaml with tracking off, sending to `chat-unlimited` (off) or to `chat`",
          "with six counters a request (endpoint; user on the endpoint: requests and tokens; group: requests and tokens; key: tokens),",
-         "kept in memory or in redis-server on loopback. Fresh processes for every measurement, once its throughput is steady (settle), modes in",
-         "rotating order. Serial: 10 ms upstream, 1 connection, 8 s. Moderate: 50 ms upstream, 15 connections, 10 s.",
-         "Saturation: 0 ms upstream, 64 connections, 8 s. 2 shared cores.", "",
-         "| scenario | round | limits | req/s | p50 | p99 | CPU per request | errors |", "|---|---:|---|---:|---:|---:|---:|---:|"]
-by = {}
-for r in rows:
-    f = fig(r); by.setdefault((r["scenario"], r["mode"]), []).append(f)
-    lines.append(f"| {r['scenario']} | {r['round']} | {r['mode']} | {f['rps']:,.0f} | {f['p50']/1000:.3f} ms | {f['p99']/1000:.2f} ms | {f['cpu']:.0f} µs | {f['errors']} |")
-lines += ["", "Medians, and the limiter's difference against off:", "", "| scenario | limits | req/s (× off) | p50 (added) | p99 (added) | CPU per request |", "|---|---|---|---|---|---|"]
-m = lambda xs, k: statistics.median(x[k] for x in xs)
-for scenario in [s for s in ["serial", "moderate", "saturation"] if (s, "off") in by]:
-    off = by[(scenario, "off")]
-    for mode in ["off", "memory", "redis"]:
-        xs = by[(scenario, mode)]
-        lines.append(f"| {scenario} | {mode} | {m(xs,'rps'):,.0f} ({m(xs,'rps')/m(off,'rps'):.2f}×) | {m(xs,'p50')/1000:.3f} ms ({m(xs,'p50')-m(off,'p50'):+.0f} µs) | {m(xs,'p99')/1000:.2f} ms ({m(xs,'p99')-m(off,'p99'):+.0f} µs) | {m(xs,'cpu'):.0f} µs |")
+         "kept in memory or in redis-server on loopback; the user turn is new text in every request. Fresh processes for every",
+         "measurement, once its throughput is steady (settle), modes in rotating order. Serial: 10 ms upstream, 1 connection, 8 s.",
+         "Moderate: 50 ms upstream, 15 connections, 10 s. Saturation: 0 ms upstream, 64 connections, 8 s. 2 shared cores.", ""] + table
+lines += ["", "Medians, and the limiter's difference against off:", ""] + medians_against_off(by, ["serial", "moderate", "saturation"], ["off", "memory", "redis"], "limits")
 lines += ["", "The limiter alone (`Gateway.Benchmarks.dll limiter`): the same six counters and a 1 KB prompt (token estimate included),",
           "one acquisition at a time, then 64 in flight:", "", "| store | counters | acquisitions | p50 | p99 | throughput (64 in flight) |", "|---|---:|---:|---:|---:|---:|", micro]
 open(out, "w").write("\n".join(lines) + "\n")
