@@ -68,10 +68,7 @@ public class TracingBenchmarks
             auth?.SetTag("gateway.key_id", _caller.KeyId);
         }
 
-        trace.Caller = _caller;
-        trace.Endpoint = "chat";
         var meter = new ResponseMeter(Stream.Null, static () => false, TimeProvider.System, _tracking.PreviewChars * 4, stripUsageChunk: false);
-        trace.Meter = meter;
         using (var attempt = _tracing.StartSpan("chat gpt-4o-mini", ActivityKind.Client)!)
         {
             attempt.SetTag("gen_ai.operation.name", "chat");
@@ -84,8 +81,6 @@ public class TracingBenchmarks
             attempt.SetTag("gateway.outcome", "served");
             attempt.SetTag("http.response.status_code", 200);
             attempt.SetTag("gen_ai.response.model", meter.Model);
-            trace.Target = ("openai", "openai", "gpt-4o-mini");
-            trace.Attempts = 1;
         }
 
         meter.CompleteAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
@@ -98,7 +93,8 @@ public class TracingBenchmarks
         root.SetTag("gen_ai.usage.input_tokens", meter.Usage!.Value.PromptTokens);
         root.SetTag("gen_ai.usage.output_tokens", meter.Usage!.Value.CompletionTokens);
         root.Stop();
-        var record = trace.Build(200, _tracking, "preview", _price, RequestBody);
+        var facts = new TraceFacts(_caller, "chat", Stream: false, meter, Error: null, new TargetName("openai", "openai", "gpt-4o-mini"), Attempts: 1);
+        var record = trace.Build(200, _tracking, "preview", _price, RequestBody, facts);
         meter.Release();
         return record.CostNanoUsd + record.PromptTokens;
     }

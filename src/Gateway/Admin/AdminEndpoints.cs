@@ -14,22 +14,18 @@ internal static class AdminEndpoints
 {
     public static IEndpointRouteBuilder MapAdminEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/admin/config", GetConfigAsync);
-        app.MapPost("/admin/reload", ReloadAsync);
-        app.MapGet("/admin/targets", GetTargetsAsync);
+        app.MapGet("/admin/config", GetConfigAsync).RequireGatewayKey(CallerRole.Admin);
+        app.MapPost("/admin/reload", ReloadAsync).RequireGatewayKey(CallerRole.Admin);
+        app.MapGet("/admin/targets", GetTargetsAsync).RequireGatewayKey(CallerRole.Admin);
         return app;
     }
 
     /// <summary>Every target of the current config: its circuit, and its last 100 calls' error rate and latency on this replica.</summary>
-    private static async Task GetTargetsAsync(HttpContext context)
+    private static async Task GetTargetsAsync(HttpContext context, GatewayCall call)
     {
         var store = context.RequestServices.GetRequiredService<ConfigStore>();
-        if (await RejectNonAdminAsync(context, store.Current, "GET /admin/targets"))
-        {
-            return;
-        }
 
-        var targets = store.Current.Routes.Endpoints.Values
+        var targets = call.Snapshot.Routes.Endpoints.Values
             .SelectMany(e => e.Targets.Concat(e.Fallbacks).Concat(e.ContextLengthFallbacks).Concat(e.ContentPolicyFallbacks).Select(t => (Endpoint: e.Name, Target: t)))
             .GroupBy(x => x.Target.Circuit)
             .Select(g =>
@@ -50,15 +46,11 @@ internal static class AdminEndpoints
         await WriteJsonAsync(context, StatusCodes.Status200OK, new { targets });
     }
 
-    private static async Task GetConfigAsync(HttpContext context)
+    private static async Task GetConfigAsync(HttpContext context, GatewayCall call)
     {
         var store = context.RequestServices.GetRequiredService<ConfigStore>();
-        if (await RejectNonAdminAsync(context, store.Current, "GET /admin/config"))
-        {
-            return;
-        }
 
-        var snapshot = store.Current;
+        var snapshot = call.Snapshot;
         var lastError = store.LastError;
         await WriteJsonAsync(context, StatusCodes.Status200OK, new
         {
@@ -71,13 +63,9 @@ internal static class AdminEndpoints
         });
     }
 
-    private static async Task ReloadAsync(HttpContext context)
+    private static async Task ReloadAsync(HttpContext context, GatewayCall call)
     {
         var store = context.RequestServices.GetRequiredService<ConfigStore>();
-        if (await RejectNonAdminAsync(context, store.Current, "POST /admin/reload"))
-        {
-            return;
-        }
 
         var outcome = store.Reload("POST /admin/reload");
         var valid = outcome.Errors.Count == 0;
@@ -88,19 +76,6 @@ internal static class AdminEndpoints
             hash = outcome.Hash,
             errors = outcome.Errors,
         });
-    }
-
-    private static async Task<bool> RejectNonAdminAsync(HttpContext context, GatewaySnapshot snapshot, string what)
-    {
-        var error = GatewayKeyAuthenticator.TryAuthenticate(context.Request, snapshot, out var caller)
-            ?? (caller.Role == CallerRole.Admin ? null : GatewayErrors.AdminOnly(what));
-        if (error is null)
-        {
-            return false;
-        }
-
-        await ErrorResponseWriter.WriteAsync(context, error);
-        return true;
     }
 
     private static Task WriteJsonAsync<T>(HttpContext context, int status, T value)

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Gateway.Auth;
 using Gateway.Configuration;
 using Gateway.Errors;
+using Gateway.Pipeline;
 using Gateway.Routing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -14,23 +15,19 @@ internal static class InferenceEndpoints
 {
     public static IEndpointRouteBuilder MapInferenceEndpoints(this IEndpointRouteBuilder app)
     {
-        var handler = app.ServiceProvider.GetRequiredService<InferenceHandler>();
-        app.MapPost(InferencePaths.ChatCompletions, context => handler.HandleAsync(context, EndpointKind.Chat));
-        app.MapPost(InferencePaths.Completions, context => handler.HandleAsync(context, EndpointKind.Completions));
-        app.MapPost(InferencePaths.Embeddings, context => handler.HandleAsync(context, EndpointKind.Embeddings));
-        app.MapGet(InferencePaths.Models, ListModelsAsync);
+        // Inference routes are the pipeline (its authenticate stage runs inside the request's trace).
+        var pipeline = app.ServiceProvider.GetRequiredService<InferencePipeline>();
+        app.MapPost(InferencePaths.ChatCompletions, context => pipeline.RunAsync(context, EndpointKind.Chat));
+        app.MapPost(InferencePaths.Completions, context => pipeline.RunAsync(context, EndpointKind.Completions));
+        app.MapPost(InferencePaths.Embeddings, context => pipeline.RunAsync(context, EndpointKind.Embeddings));
+        app.MapGet(InferencePaths.Models, ListModelsAsync).RequireGatewayKey();
         return app;
     }
 
     /// <summary>GET /v1/models: the endpoints the caller's key may use, in OpenAI's list shape.</summary>
-    private static async Task ListModelsAsync(HttpContext context)
+    private static async Task ListModelsAsync(HttpContext context, GatewayCall call)
     {
-        var snapshot = context.RequestServices.GetRequiredService<ConfigStore>().Current;
-        if (GatewayKeyAuthenticator.TryAuthenticate(context.Request, snapshot, out var caller) is { } authError)
-        {
-            await ErrorResponseWriter.WriteAsync(context, authError);
-            return;
-        }
+        var (snapshot, caller) = (call.Snapshot, call.Caller);
 
         context.Response.ContentType = "application/json";
         await using var writer = new Utf8JsonWriter(context.Response.Body, GatewayJson.WriterOptions);

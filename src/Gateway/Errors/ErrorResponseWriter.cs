@@ -8,6 +8,9 @@ internal static class ErrorResponseWriter
 {
     public const string GatewayHeaderPrefix = "x-gateway-";
 
+    /// <summary>Names the request's trace; kept when an error replaces the answer.</summary>
+    public const string RequestIdHeader = "x-request-id";
+
     public static Task WriteAsync(HttpContext context, GatewayError error)
     {
         var response = context.Response;
@@ -17,10 +20,9 @@ internal static class ErrorResponseWriter
             return Task.CompletedTask;
         }
 
-        context.Features.Get<Tracking.RequestTrace>()?.Error = error;
         // The router's x-gateway-* headers say who answered; they outlive the reset.
         var gatewayHeaders = response.Headers.Where(h => h.Key.StartsWith(GatewayHeaderPrefix, StringComparison.OrdinalIgnoreCase)
-            || h.Key.Equals(Tracking.RequestTrace.RequestIdHeader, StringComparison.OrdinalIgnoreCase)).ToList();
+            || h.Key.Equals(RequestIdHeader, StringComparison.OrdinalIgnoreCase)).ToList();
         response.Clear();
         foreach (var (name, value) in gatewayHeaders)
         {

@@ -8,6 +8,7 @@ using Gateway.Providers.Gemini;
 using Gateway.Providers.AzureOpenAi;
 using Gateway.Providers.Mock;
 using Gateway.Providers.OpenAi;
+using Gateway.Pipeline;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -78,6 +79,6 @@ internal static class GatewayServiceCollectionExtensions
         // Random.Shared is thread-safe; tests register a seeded Random to make the split deterministic.
         services.TryAddSingleton(Random.Shared);
         services.TryAddSingleton<Guardrails.GuardrailTelemetry>();
-        services.TryAddSingleton<InferenceHandler>();
+        services.AddGatewayPipeline();
     }
 }

@@ -16,18 +16,13 @@ internal static class LimitEndpoints
 
     public static IEndpointRouteBuilder MapLimitEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet(Path, GetMyLimitsAsync);
+        app.MapGet(Path, GetMyLimitsAsync).RequireGatewayKey();
         return app;
     }
 
-    private static async Task GetMyLimitsAsync(HttpContext context)
+    private static async Task GetMyLimitsAsync(HttpContext context, GatewayCall call)
     {
-        var snapshot = context.RequestServices.GetRequiredService<ConfigStore>().Current;
-        if (GatewayKeyAuthenticator.TryAuthenticate(context.Request, snapshot, out var caller) is { } authError)
-        {
-            await ErrorResponseWriter.WriteAsync(context, authError);
-            return;
-        }
+        var (snapshot, caller) = (call.Snapshot, call.Caller);
 
         var endpoint = context.Request.Query["endpoint"].ToString() is { Length: > 0 } name ? name : null;
         if (endpoint is not null && (!snapshot.Config.Endpoints.ContainsKey(endpoint) || !caller.MayCall(endpoint)))

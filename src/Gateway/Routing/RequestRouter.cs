@@ -29,10 +29,13 @@ internal sealed partial class RequestRouter(TimeProvider time, Random random, Ga
     /// <summary>Less of the deadline than this left: no further attempt is started.</summary>
     private static readonly TimeSpan MinimumAttemptTime = TimeSpan.FromMilliseconds(10);
 
-    public async Task RouteAsync(HttpContext context, CallerIdentity caller, RoutedEndpoint endpoint, RequestBody body, ParsedRequest parsed)
+    /// <summary>
+    /// Serves the request from the endpoint's targets. The outcome's error is what the caller must get (every
+    /// target failed, or none could serve it) or, once the answer had started, what broke it; null when served.
+    /// </summary>
+    public async Task<RouteOutcome> RouteAsync(HttpContext context, CallerIdentity caller, RoutedEndpoint endpoint, RequestBody body, ParsedRequest parsed, ResponseMeter? meter)
     {
         var log = new AttemptLog();
-        context.Features.Set(log);
         var started = time.GetTimestamp();
         var plan = endpoint.Plan(endpoint.PickTarget(endpoint.Sample(caller.User, random)));
         var switched = false;
@@ -45,14 +48,13 @@ internal sealed partial class RequestRouter(TimeProvider time, Random random, Ga
                 break; // what is left could not even connect; timers firing a hair early must not start another
             }
 
-            var result = await TryTargetAsync(context, caller, endpoint, plan[i], body, parsed, log, started);
+            var result = await TryTargetAsync(context, caller, endpoint, plan[i], body, parsed, meter, log, started);
             switch (result.Status)
             {
-                case AttemptStatus.Served or AttemptStatus.BrokeAfterStart or AttemptStatus.CallerGone:
-                    return;
-                case AttemptStatus.Refused:
-                    await ErrorResponseWriter.WriteAsync(context, result.Error!);
-                    return;
+                case AttemptStatus.Served or AttemptStatus.CallerGone:
+                    return new RouteOutcome(null, log.Target, log.Calls);
+                case AttemptStatus.BrokeAfterStart or AttemptStatus.Refused:
+                    return new RouteOutcome(result.Error, log.Target, log.Calls);
             }
 
             if (result.Error is not { } error)
@@ -83,19 +85,19 @@ internal sealed partial class RequestRouter(TimeProvider time, Random random, Ga
             }
         }
 
-        await WriteFinalErrorAsync(context, log, failures, endpoint, time.GetElapsedTime(started));
+        return new RouteOutcome(FinalError(context, log, failures, endpoint, time.GetElapsedTime(started)), log.Target, log.Calls);
     }
 
     /// <summary>One target: its retries, each through its circuit breaker. A failure with no error: skipped, its circuit open.</summary>
     private async Task<AttemptResult> TryTargetAsync(HttpContext context, CallerIdentity caller, RoutedEndpoint endpoint, RouteTarget target,
-        RequestBody body, ParsedRequest parsed, AttemptLog log, long requestStarted)
+        RequestBody body, ParsedRequest parsed, ResponseMeter? meter, AttemptLog log, long requestStarted)
     {
         // Only retry delays wait on the deadline's token (each attempt bounds its own first-byte wait by it), so
         // an endpoint without retries needs no timer for it.
         var remaining = endpoint.Config.Deadline - time.GetElapsedTime(requestStarted);
         using var deadline = endpoint.Retries ? new CancellationTokenSource(remaining, time) : null;
         // The pipelines run with state passed in, not closures: this runs for every request.
-        var run = new TargetRun(this, context, caller, endpoint, target, body, parsed, log, requestStarted);
+        var run = new TargetRun(this, context, caller, endpoint, target, body, parsed, meter, log, requestStarted);
         var resilience = ResilienceContextPool.Shared.Get(deadline?.Token ?? CancellationToken.None);
         try
         {
@@ -123,7 +125,7 @@ internal sealed partial class RequestRouter(TimeProvider time, Random random, Ga
 
     /// <summary>Everything one target's attempts need, handed to the pipelines as their state.</summary>
     private sealed class TargetRun(RequestRouter router, HttpContext context, CallerIdentity caller, RoutedEndpoint endpoint, RouteTarget target,
-        RequestBody body, ParsedRequest parsed, AttemptLog log, long requestStarted)
+        RequestBody body, ParsedRequest parsed, ResponseMeter? meter, AttemptLog log, long requestStarted)
     {
         public RouteTarget Target => target;
 
@@ -131,11 +133,11 @@ internal sealed partial class RequestRouter(TimeProvider time, Random random, Ga
         public AttemptResult? Last { get; private set; }
 
         public async ValueTask<AttemptResult> AttemptAsync() =>
-            Last = await router.AttemptAsync(context, caller, endpoint, target, body, parsed, log, requestStarted);
+            Last = await router.AttemptAsync(context, caller, endpoint, target, body, parsed, meter, log, requestStarted);
     }
 
     private async Task<AttemptResult> AttemptAsync(HttpContext context, CallerIdentity caller, RoutedEndpoint endpoint, RouteTarget target,
-        RequestBody body, ParsedRequest parsed, AttemptLog log, long requestStarted)
+        RequestBody body, ParsedRequest parsed, ResponseMeter? meter, AttemptLog log, long requestStarted)
     {
         // No attempt waits for its answer to start past the endpoint's deadline.
         var timeouts = endpoint.Timeouts(target);
@@ -150,7 +152,6 @@ internal sealed partial class RequestRouter(TimeProvider time, Random random, Ga
         headers[ModelHeader] = target.Model;
         headers[AttemptsHeader] = (log.Calls + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var attempt = new UpstreamAttempt(target.ProviderName, target.Model, timeouts);
-        var trace = context.Features.Get<RequestTrace>();
         using var span = StartAttemptSpan(endpoint, target, log.Calls + 1);
         var started = time.GetTimestamp();
         var result = await target.Provider.SendAsync(new ProviderCall(context, caller, endpoint, target, body, parsed, attempt));
@@ -165,19 +166,10 @@ internal sealed partial class RequestRouter(TimeProvider time, Random random, Ga
         };
         var status = result.Error?.Status ?? (result.Status == AttemptStatus.Served ? context.Response.StatusCode : null);
         log.Add(new AttemptRecord(target.ProviderName, target.Model, outcome, status, result.Error?.Code, latency));
-        if (trace is not null)
-        {
-            trace.Target = (target.ProviderName, target.ProviderType, target.Model);
-            trace.Attempts = log.Calls;
-            if (result.Status == AttemptStatus.BrokeAfterStart)
-            {
-                trace.Error = result.Error;
-            }
-        }
-
+        log.Target = new TargetName(target.ProviderName, target.ProviderType, target.Model);
         if (span is not null)
         {
-            EndAttemptSpan(span, trace, outcome, status, result.Error, started);
+            EndAttemptSpan(span, meter, outcome, status, result.Error, started);
         }
         if (result.Status is not (AttemptStatus.Refused or AttemptStatus.CallerGone))
         {
@@ -212,7 +204,7 @@ internal sealed partial class RequestRouter(TimeProvider time, Random random, Ga
         return span;
     }
 
-    private void EndAttemptSpan(Activity span, RequestTrace? trace, string outcome, int? status, GatewayError? error, long started)
+    private void EndAttemptSpan(Activity span, ResponseMeter? meter, string outcome, int? status, GatewayError? error, long started)
     {
         span.SetTag("gateway.outcome", outcome);
         if (status is { } code)
@@ -220,7 +212,7 @@ internal sealed partial class RequestRouter(TimeProvider time, Random random, Ga
             span.SetTag("http.response.status_code", code);
         }
 
-        if (trace?.Meter is { } meter && outcome is "served" or "broken")
+        if (meter is not null && outcome is "served" or "broken")
         {
             if (meter.Model is { } answered)
             {
@@ -254,7 +246,7 @@ internal sealed partial class RequestRouter(TimeProvider time, Random random, Ga
     /// Every target failed (or was skipped): the most informative of their errors, with the attempts listed.
     /// A provider's own answer (a 429 with its Retry-After, a 400 about the prompt) says more than our timeout.
     /// </summary>
-    private static async Task WriteFinalErrorAsync(HttpContext context, AttemptLog log, List<GatewayError> failures, RoutedEndpoint endpoint, TimeSpan elapsed)
+    private static GatewayError FinalError(HttpContext context, AttemptLog log, List<GatewayError> failures, RoutedEndpoint endpoint, TimeSpan elapsed)
     {
         var headers = context.Response.Headers;
         headers[AttemptsHeader] = log.Calls.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -262,22 +254,20 @@ internal sealed partial class RequestRouter(TimeProvider time, Random random, Ga
         {
             headers.Remove(ProviderHeader);
             headers.Remove(ModelHeader);
-            await ErrorResponseWriter.WriteAsync(context, log.Attempts.Count > 0
+            return log.Attempts.Count > 0
                 ? GatewayErrors.NoTargetAvailable(endpoint.Name, string.Join("; ", log.Attempts))
-                : GatewayErrors.DeadlineExceeded(endpoint.Name, endpoint.Config.Deadline));
-            return;
+                : GatewayErrors.DeadlineExceeded(endpoint.Name, endpoint.Config.Deadline);
         }
 
         var best = failures.OrderByDescending(Informativeness).ThenByDescending(failures.IndexOf).First();
         if (log.Attempts.Count == 1)
         {
-            await ErrorResponseWriter.WriteAsync(context, best); // one attempt: its error exactly as it was
-            return;
+            return best; // one attempt: its error exactly as it was
         }
 
         var attempts = string.Join("; ", log.Attempts);
         var deadline = elapsed >= endpoint.Config.Deadline ? " The endpoint deadline ran out." : "";
-        await ErrorResponseWriter.WriteAsync(context, best with { Message = $"{best.Message} (attempts: {attempts}.{deadline})", RawBody = null });
+        return best with { Message = $"{best.Message} (attempts: {attempts}.{deadline})", RawBody = null };
     }
 
     private static int Informativeness(GatewayError error) => FailureConditions.Classify(error) switch

@@ -45,7 +45,7 @@ internal sealed class GatewayTracing : IDisposable
 
     /// <summary>
     /// Starts the request's root span, continuing the caller's W3C trace when it sent a traceparent, and puts the
-    /// trace and its response meter on the request. Null when nothing listens (tracking off, no OTLP).
+    /// request id on the response. Null when nothing listens (tracking off, no OTLP).
     /// </summary>
     public RequestTrace? Begin(HttpContext context, string operation)
     {
@@ -70,7 +70,6 @@ internal sealed class GatewayTracing : IDisposable
 
         var trace = new RequestTrace(root, operation, _time, Enabled);
         root.SetCustomProperty(TraceProperty, trace);
-        context.Features.Set(trace);
         context.Response.Headers[RequestTrace.RequestIdHeader] = trace.RequestId;
         return trace;
     }

@@ -7,8 +7,8 @@ using Gateway.Errors;
 namespace Gateway.Tracking;
 
 /// <summary>
-/// One request's trace while it runs (an HttpContext feature): its root span, who called, which endpoint, the
-/// meter on its response and the spans its stages have finished. <see cref="Build"/> makes the record the
+/// One request's trace while it runs: its root span, its request id and the spans its stages have finished.
+/// What the request came to is handed to <see cref="Build"/> once, at its end, which makes the record the
 /// store keeps.
 /// </summary>
 internal sealed class RequestTrace(Activity root, string operation, TimeProvider time, bool recorded)
@@ -28,25 +28,6 @@ internal sealed class RequestTrace(Activity root, string operation, TimeProvider
 
     /// <summary>False when only OTLP listens: the spans go out, nothing is stored.</summary>
     public bool Recorded { get; } = recorded;
-
-    public CallerIdentity? Caller { get; set; }
-
-    public string? Endpoint { get; set; }
-
-    public bool Stream { get; set; }
-
-    public ResponseMeter? Meter { get; set; }
-
-    /// <summary>The error the client got, when the gateway wrote one.</summary>
-    public GatewayError? Error { get; set; }
-
-    /// <summary>The provider and model that answered (or were tried last), and how many calls were made.</summary>
-    public (string Provider, string ProviderType, string Model)? Target { get; set; }
-
-    public int Attempts { get; set; }
-
-    /// <summary>none, preview or full: the endpoint's capture, or the tracking default, once the endpoint is known.</summary>
-    public string? Capture { get; set; }
 
     public void AddSpan(Activity activity)
     {
@@ -71,10 +52,11 @@ internal sealed class RequestTrace(Activity root, string operation, TimeProvider
     }
 
     /// <summary>The finished request as the store keeps it; estimates and cost are left to the writer.</summary>
-    public TraceRecord Build(int statusCode, TrackingConfig tracking, string capture, ModelPrice? price, ReadOnlyMemory<byte> requestBody)
+    public TraceRecord Build(int statusCode, TrackingConfig tracking, string capture, ModelPrice? price, ReadOnlyMemory<byte> requestBody, in TraceFacts facts)
     {
-        var meter = Meter;
-        var error = Error;
+        var meter = facts.Meter;
+        var error = facts.Error;
+        var target = facts.Target;
         var streamError = meter?.StreamError;
         var failed = statusCode >= 400 || error is not null || streamError is not null;
         var usage = meter?.Usage;
@@ -96,14 +78,14 @@ internal sealed class RequestTrace(Activity root, string operation, TimeProvider
             State = failed ? "ERROR" : "OK",
             StatusCode = statusCode,
             Operation = Operation,
-            Stream = Stream,
-            Endpoint = Endpoint,
-            User = Caller?.User,
-            Groups = Caller?.Groups ?? [],
-            KeyId = Caller?.KeyId,
-            Provider = Target?.Provider,
-            Model = meter?.Model ?? Target?.Model,
-            Attempts = Attempts,
+            Stream = facts.Stream,
+            Endpoint = facts.Endpoint,
+            User = facts.Caller?.User,
+            Groups = facts.Caller?.Groups ?? [],
+            KeyId = facts.Caller?.KeyId,
+            Provider = target?.Provider,
+            Model = meter?.Model ?? target?.Model,
+            Attempts = facts.Attempts,
             PromptTokens = usage?.PromptTokens ?? 0,
             CompletionTokens = usage?.CompletionTokens ?? 0,
             CachedTokens = usage?.CachedTokens ?? 0,
@@ -117,7 +99,7 @@ internal sealed class RequestTrace(Activity root, string operation, TimeProvider
             Price = price,
             // Usage the provider did not report is counted by the writer's tokenizer, off the request path.
             // Only an answer that reached the client (whole, or a stream cut short) was billed by the provider.
-            Estimate = usage is null && Target is not null && statusCode < 400 && meter?.FirstByteTimestamp is not null && requestBody.Length > 0
+            Estimate = usage is null && target is not null && statusCode < 400 && meter?.FirstByteTimestamp is not null && requestBody.Length > 0
                 ? new PendingEstimate(requestBody.ToArray(), Operation, meter.CompletionText)
                 : null,
         };
@@ -125,3 +107,12 @@ internal sealed class RequestTrace(Activity root, string operation, TimeProvider
 
     private static string Cut(ReadOnlySpan<byte> utf8, int maxChars) => Utf8Text.Prefix(utf8, maxChars);
 }
+
+/// <summary>What a request came to, as its trace keeps it: handed over once, when the request ends.</summary>
+/// <param name="Target">The provider and model that answered (or were tried last).</param>
+/// <param name="Error">The error the client got, when the gateway wrote one (or ended a stream with).</param>
+internal readonly record struct TraceFacts(
+    CallerIdentity? Caller, string? Endpoint, bool Stream, ResponseMeter? Meter, GatewayError? Error, TargetName? Target, int Attempts);
+
+/// <summary>A target by its provider's name and type, and its model.</summary>
+internal readonly record struct TargetName(string Provider, string ProviderType, string Model);

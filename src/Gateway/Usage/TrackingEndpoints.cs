@@ -24,18 +24,15 @@ internal static partial class TrackingEndpoints
 
     public static IEndpointRouteBuilder MapTrackingEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/traces", ListTracesAsync);
-        app.MapGet("/api/traces/{id}", GetTraceAsync);
-        app.MapGet("/api/usage", GetUsageAsync);
+        app.MapGet("/api/traces", ListTracesAsync).RequireGatewayKey();
+        app.MapGet("/api/traces/{id}", GetTraceAsync).RequireGatewayKey();
+        app.MapGet("/api/usage", GetUsageAsync).RequireGatewayKey();
         return app;
     }
 
-    private static async Task ListTracesAsync(HttpContext context)
+    private static async Task ListTracesAsync(HttpContext context, GatewayCall call)
     {
-        if (await AuthorizeAsync(context) is not { } access)
-        {
-            return;
-        }
+        var access = Access.Of(call.Caller);
 
         var q = context.Request.Query;
         var error = ReadTimes(q, out var from, out var to);
@@ -135,12 +132,9 @@ internal static partial class TrackingEndpoints
         });
     }
 
-    private static async Task GetTraceAsync(HttpContext context, string id)
+    private static async Task GetTraceAsync(HttpContext context, string id, GatewayCall call)
     {
-        if (await AuthorizeAsync(context) is not { } access)
-        {
-            return;
-        }
+        var access = Access.Of(call.Caller);
 
         await WithStoreAsync(context, access, async store =>
         {
@@ -155,12 +149,9 @@ internal static partial class TrackingEndpoints
         });
     }
 
-    private static async Task GetUsageAsync(HttpContext context)
+    private static async Task GetUsageAsync(HttpContext context, GatewayCall call)
     {
-        if (await AuthorizeAsync(context) is not { } access)
-        {
-            return;
-        }
+        var access = Access.Of(call.Caller);
 
         var q = context.Request.Query;
         var error = ReadTimes(q, out var from, out var to);
@@ -197,19 +188,10 @@ internal static partial class TrackingEndpoints
         });
     }
 
-    private sealed record Access(string? OnlyUser);
-
     /// <summary>Any valid key may read; only admin and finance keys read beyond their own user.</summary>
-    private static async Task<Access?> AuthorizeAsync(HttpContext context)
+    private sealed record Access(string? OnlyUser)
     {
-        var snapshot = context.RequestServices.GetRequiredService<ConfigStore>().Current;
-        if (GatewayKeyAuthenticator.TryAuthenticate(context.Request, snapshot, out var caller) is { } error)
-        {
-            await ErrorResponseWriter.WriteAsync(context, error);
-            return null;
-        }
-
-        return new Access(caller.Role is CallerRole.Admin or CallerRole.Finance ? null : caller.User);
+        public static Access Of(CallerIdentity caller) => new(caller.Role is CallerRole.Admin or CallerRole.Finance ? null : caller.User);
     }
 
     private static async Task WithStoreAsync(HttpContext context, Access access, Func<ITraceStore, Task> read)

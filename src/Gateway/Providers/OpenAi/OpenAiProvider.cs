@@ -35,9 +35,8 @@ internal sealed class OpenAiProvider(
         request.ContentLength = body.Length;
         request.Headers.Remove(HeaderNames.TransferEncoding);
         call.Attempt.Relayed = true;
-        context.Features.Set(call.Attempt);
 
-        var error = await forwarder.SendAsync(context, destination(call.Target), invoker, ForwarderConfig, transformer);
+        var error = await forwarder.SendAsync(context, destination(call.Target), invoker, ForwarderConfig, transformer.ForAttempt(call.Attempt));
         if (call.Attempt.UpstreamError is { } upstreamError)
         {
             return AttemptResult.Failed(upstreamError); // read, not relayed: the transformer kept the response unstarted

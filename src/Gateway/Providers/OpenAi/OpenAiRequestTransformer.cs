@@ -5,6 +5,7 @@ using Gateway.Auth;
 using Gateway.Errors;
 using Gateway.Providers.Upstream;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -22,7 +23,7 @@ internal sealed record UpstreamCredential(string Header, string Value, string Se
         string.IsNullOrEmpty(secret) ? null : new(HeaderNames.Authorization, "Bearer " + secret, secret);
 }
 
-internal sealed class OpenAiRequestTransformer : HttpTransformer
+internal sealed class OpenAiRequestTransformer
 {
     public const string UpstreamRequestIdHeader = "x-upstream-request-id";
     private const int MaxErrorBodyBytes = 64 * 1024;
@@ -51,9 +52,34 @@ internal sealed class OpenAiRequestTransformer : HttpTransformer
         _normalizeErrorsAs = normalizeErrorsAs;
     }
 
-    public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+    /// <summary>The transformer for one attempt: it hands the attempt to the upstream invoker and records its upstream error.</summary>
+    public HttpTransformer ForAttempt(UpstreamAttempt attempt) => new AttemptTransformer(this, attempt);
+
+    private sealed class AttemptTransformer(OpenAiRequestTransformer rules, UpstreamAttempt attempt) : HttpTransformer
     {
-        await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
+        public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+        {
+            await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
+            rules.ShapeRequest(httpContext, proxyRequest, destinationPrefix);
+            proxyRequest.Options.Set(UpstreamAttempt.OptionKey, attempt);
+        }
+
+        /// <summary>
+        /// A success is relayed as it is. An error is read, not relayed: it becomes the attempt's
+        /// <see cref="UpstreamAttempt.UpstreamError"/> and the response is reset, so the router can still retry or
+        /// fall back, and writes the error only if nothing else answers.
+        /// </summary>
+        public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+        {
+            // Ours, set when the request began; copying the provider's headers may overwrite it.
+            var requestId = httpContext.Response.Headers[ErrorResponseWriter.RequestIdHeader];
+            var copyBody = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
+            return await rules.ShapeResponseAsync(httpContext, proxyResponse, copyBody, requestId, attempt, cancellationToken);
+        }
+    }
+
+    private void ShapeRequest(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix)
+    {
         foreach (var header in DroppedRequestHeaders)
         {
             proxyRequest.Headers.Remove(header);
@@ -74,30 +100,21 @@ internal sealed class OpenAiRequestTransformer : HttpTransformer
         // destination is the provider's API root (or, for Azure, the target's deployment under it).
         var operation = httpContext.Request.Path.Value.AsSpan(InferencePaths.Prefix.Length);
         proxyRequest.RequestUri = new Uri(string.Concat(destinationPrefix, operation, _query ?? httpContext.Request.QueryString.Value));
-        if (httpContext.Features.Get<UpstreamAttempt>() is { } attempt)
-        {
-            proxyRequest.Options.Set(UpstreamAttempt.OptionKey, attempt);
-        }
     }
 
-    /// <summary>
-    /// A success is relayed as it is. An error is read, not relayed: it becomes the attempt's
-    /// <see cref="UpstreamAttempt.UpstreamError"/> and the response is reset, so the router can still retry or
-    /// fall back, and writes the error only if nothing else answers.
-    /// </summary>
-    public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+    private async ValueTask<bool> ShapeResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, bool copyBody,
+        StringValues requestId, UpstreamAttempt attempt, CancellationToken cancellationToken)
     {
-        var copyBody = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
-        if (httpContext.Features.Get<Tracking.RequestTrace>() is { } trace)
+        if (requestId.Count > 0)
         {
             // x-request-id names the gateway's trace; the provider's own id stays at hand for its support desk.
             var headers = httpContext.Response.Headers;
-            if (headers.TryGetValue(Tracking.RequestTrace.RequestIdHeader, out var upstreamId) && upstreamId != trace.RequestId)
+            if (headers.TryGetValue(ErrorResponseWriter.RequestIdHeader, out var upstreamId) && upstreamId != requestId)
             {
                 headers[UpstreamRequestIdHeader] = upstreamId;
             }
 
-            headers[Tracking.RequestTrace.RequestIdHeader] = trace.RequestId;
+            headers[ErrorResponseWriter.RequestIdHeader] = requestId;
         }
 
         if (proxyResponse is null || (int)proxyResponse.StatusCode < 400)
@@ -105,15 +122,7 @@ internal sealed class OpenAiRequestTransformer : HttpTransformer
             return copyBody;
         }
 
-        var error = await ReadErrorAsync(httpContext, proxyResponse, cancellationToken);
-        var attempt = httpContext.Features.Get<UpstreamAttempt>();
-        if (attempt is null)
-        {
-            await ErrorResponseWriter.WriteAsync(httpContext, error);
-            return false;
-        }
-
-        attempt.UpstreamError = error;
+        attempt.UpstreamError = await ReadErrorAsync(httpContext, proxyResponse, cancellationToken);
         httpContext.Response.Clear();
         return false;
     }

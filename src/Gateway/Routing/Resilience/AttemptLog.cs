@@ -14,9 +14,12 @@ internal sealed record AttemptRecord(string Provider, string Model, string Outco
     };
 }
 
-/// <summary>Every attempt of one request, in order; an HttpContext feature the tracking store reads.</summary>
+/// <summary>Every attempt of one request, in order, for the error message and the route's outcome.</summary>
 internal sealed class AttemptLog
 {
+    /// <summary>The target of the latest call: the one that answered, or the last one tried.</summary>
+    public Tracking.TargetName? Target { get; set; }
+
     private readonly List<AttemptRecord> _attempts = [];
 
     public IReadOnlyList<AttemptRecord> Attempts => _attempts;

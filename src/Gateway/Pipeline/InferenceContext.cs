@@ -1,0 +1,90 @@
+using Gateway.Api;
+using Gateway.Auth;
+using Gateway.Configuration;
+using Gateway.Errors;
+using Gateway.Guardrails;
+using Gateway.RateLimiting;
+using Gateway.Routing;
+using Gateway.Tracking;
+using Microsoft.AspNetCore.Http;
+
+namespace Gateway.Pipeline;
+
+/// <summary>
+/// What one inference request is, as the stages learn it: who called, the body and the facts parsed from it, the
+/// endpoint, the limits' lease, the guardrails' run, the meter on the answer, the route's outcome and the error
+/// the caller got. Each fact is set by the one stage that owns it; later stages and teardowns only read it.
+/// The context owns the request's pooled buffers and returns them when the pipeline is done with it.
+/// </summary>
+internal sealed class InferenceContext(HttpContext http, EndpointKind kind, GatewaySnapshot snapshot)
+{
+    public HttpContext Http { get; } = http;
+
+    public EndpointKind Kind { get; } = kind;
+
+    /// <summary>One config revision for the whole request: a reload mid-request does not mix two configs.</summary>
+    public GatewaySnapshot Snapshot { get; } = snapshot;
+
+    public CancellationToken Aborted => Http.RequestAborted;
+
+    /// <summary>The request's trace; null when nothing listens (tracking off, no OTLP). Set by the trace stage.</summary>
+    public RequestTrace? Trace { get; set; }
+
+    /// <summary>Set by the authenticate stage.</summary>
+    public CallerIdentity? Caller { get; set; }
+
+    /// <summary>The body in a pooled buffer (request guardrails may mask it in place). Set by the read-body stage.</summary>
+    public RequestBody? Body { get; set; }
+
+    /// <summary>Every fact the stages need from the body, from one pass. Set by the resolve stage (again after masking).</summary>
+    public ParsedRequest Parsed { get; set; }
+
+    /// <summary>The endpoint the request names; null when it names none, or before the resolve stage.</summary>
+    public RoutedEndpoint? Endpoint { get; set; }
+
+    /// <summary>The model the body asked for, when it named one (the trace keeps it when no endpoint matched).</summary>
+    public string? AskedModel { get; set; }
+
+    /// <summary>The limits that apply; set by the admit stage.</summary>
+    public AppliedLimits Limits { get; set; } = AppliedLimits.None;
+
+    public LimitLease? Lease { get; set; }
+
+    public GuardrailRun? Guardrails { get; set; }
+
+    /// <summary>The guard on the answer (restores placeholders, guards the answer), when the guardrails watch it.</summary>
+    public ResponseGuard? Guard { get; set; }
+
+    /// <summary>The meter on the answer (usage, model, first byte, capture), when the trace or the limits need it.</summary>
+    public ResponseMeter? Meter { get; set; }
+
+    /// <summary>What routing came to: the target that answered (or was tried last) and the calls made. Set by the route stage.</summary>
+    public RouteOutcome Route { get; set; }
+
+    /// <summary>The caller hung up before its answer was complete (seen while the answer's streams completed).</summary>
+    public bool CallerGone { get; set; }
+
+    /// <summary>The error the request ended with: written to the caller when the answer had not started. Set once.</summary>
+    public GatewayError? Error { get; private set; }
+
+    /// <summary>
+    /// Ends the request with <paramref name="error"/>: the one place an inference outcome is recorded and written.
+    /// The first error stands; one after the answer started is recorded only (the caller's stream ends instead).
+    /// </summary>
+    public async ValueTask<bool> FailAsync(GatewayError error)
+    {
+        Error ??= error;
+        await ErrorResponseWriter.WriteAsync(Http, error);
+        return false;
+    }
+
+    /// <summary>Records an error the caller has already been told of (a stream ended with an error event).</summary>
+    public void RecordError(GatewayError error) => Error ??= error;
+
+    /// <summary>Returns the pooled buffers: the body's and the meter's.</summary>
+    public void Release()
+    {
+        Meter?.Release();
+        Body?.Dispose();
+    }
+}

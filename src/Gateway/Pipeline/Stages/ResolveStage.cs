@@ -1,0 +1,47 @@
+using Gateway.Routing;
+using Gateway.Api;
+using Gateway.Errors;
+
+namespace Gateway.Pipeline.Stages;
+
+/// <summary>
+/// Parses the body once (<see cref="OpenAiRequestReader"/>: one <c>Utf8JsonReader</c> pass that validates it and
+/// finds every fact the later stages read), then finds the endpoint it names and checks that the caller may call
+/// it and that it serves this operation.
+/// </summary>
+internal sealed class ResolveStage : IInferenceStage
+{
+    public string Name => "resolve";
+
+    public ValueTask<bool> RunAsync(InferenceContext context)
+    {
+        if (OpenAiRequestReader.TryRead(context.Body!.Span, context.Kind, out var parsed) is { } invalid)
+        {
+            return context.FailAsync(invalid);
+        }
+
+        context.Parsed = parsed;
+        context.AskedModel = parsed.Model is { Length: > 0 and <= 256 } asked ? asked : null;
+        var caller = context.Caller!;
+        var endpoints = context.Snapshot.Routes.Endpoints;
+        if (!endpoints.TryGetValue(parsed.Model, out var endpoint))
+        {
+            return context.FailAsync(GatewayErrors.EndpointNotFound(parsed.Model, endpoints.Keys.Where(caller.MayCall)));
+        }
+
+        if (!caller.MayCall(endpoint.Name))
+        {
+            return context.FailAsync(GatewayErrors.EndpointNotAllowed(endpoint.Name));
+        }
+
+        if (endpoint.Kind != context.Kind)
+        {
+            return context.FailAsync(GatewayErrors.WrongEndpointKind(endpoint.Name, endpoint.Kind.Name(), InferencePaths.Prefix + endpoint.Kind.Operation()));
+        }
+
+        context.Endpoint = endpoint;
+        return ValueTask.FromResult(true);
+    }
+
+    public ValueTask EndAsync(InferenceContext context) => ValueTask.CompletedTask;
+}
