@@ -16,10 +16,12 @@ internal static class InferenceEndpoints
     public static IEndpointRouteBuilder MapInferenceEndpoints(this IEndpointRouteBuilder app)
     {
         // Inference routes are the pipeline (its authenticate stage runs inside the request's trace).
+        // One config revision for the whole request: a reload mid-request does not mix two configs.
         var pipeline = app.ServiceProvider.GetRequiredService<InferencePipeline>();
-        app.MapPost(InferencePaths.ChatCompletions, context => pipeline.RunAsync(context, EndpointKind.Chat));
-        app.MapPost(InferencePaths.Completions, context => pipeline.RunAsync(context, EndpointKind.Completions));
-        app.MapPost(InferencePaths.Embeddings, context => pipeline.RunAsync(context, EndpointKind.Embeddings));
+        var store = app.ServiceProvider.GetRequiredService<ConfigStore>();
+        app.MapPost(InferencePaths.ChatCompletions, context => pipeline.RunAsync(new InferenceContext(context, EndpointKind.Chat, store.Current)));
+        app.MapPost(InferencePaths.Completions, context => pipeline.RunAsync(new InferenceContext(context, EndpointKind.Completions, store.Current)));
+        app.MapPost(InferencePaths.Embeddings, context => pipeline.RunAsync(new InferenceContext(context, EndpointKind.Embeddings, store.Current)));
         app.MapGet(InferencePaths.Models, ListModelsAsync).RequireGatewayKey();
         return app;
     }

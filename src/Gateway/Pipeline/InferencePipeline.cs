@@ -1,8 +1,5 @@
-using Gateway.Configuration;
 using Gateway.Errors;
 using Gateway.Pipeline.Stages;
-using Gateway.Routing;
-using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Pipeline;
 
@@ -12,20 +9,18 @@ namespace Gateway.Pipeline;
 /// recorded as a 500 for its trace, every stage entered still ends, and the exception goes on to the
 /// last-resort middleware, which writes the answer.
 /// </summary>
-internal sealed class InferencePipeline
+internal sealed class InferencePipeline(IReadOnlyList<IInferenceStage> stages)
 {
-    private readonly IInferenceStage[] _stages;
-    private readonly ConfigStore _store;
-
-    public InferencePipeline(ConfigStore store, IEnumerable<IInferenceStage> stages)
+    /// <summary>The pipeline of the gateway's stages, put in <see cref="Order"/>; one of each, or it does not start.</summary>
+    public static InferencePipeline Create(IEnumerable<IInferenceStage> stages)
     {
-        _store = store;
-        _stages = [.. stages.OrderBy(s => Array.IndexOf(Order, s.GetType()))];
-        var missing = Order.Where(type => !_stages.Any(s => s.GetType() == type)).Select(t => t.Name).ToArray();
-        if (missing.Length > 0 || _stages.Length != Order.Length)
+        var ordered = stages.OrderBy(s => Array.IndexOf(Order, s.GetType())).ToArray();
+        if (!ordered.Select(s => s.GetType()).SequenceEqual(Order))
         {
-            throw new InvalidOperationException($"The inference pipeline needs exactly one of each stage; missing: {string.Join(", ", missing)}");
+            throw new InvalidOperationException($"The inference pipeline needs exactly one of each stage: {string.Join(", ", Order.Select(t => t.Name))}");
         }
+
+        return new InferencePipeline(ordered);
     }
 
     /// <summary>The stages, in the order a request passes them.</summary>
@@ -41,21 +36,20 @@ internal sealed class InferencePipeline
         typeof(RouteStage),          // targets, retries, fallbacks, breakers; the provider relays the answer
     ];
 
-    public IReadOnlyList<IInferenceStage> Stages => _stages;
+    public IReadOnlyList<IInferenceStage> Stages => stages;
 
-    public async Task RunAsync(HttpContext http, EndpointKind kind)
+    public async Task RunAsync(InferenceContext context)
     {
-        var context = new InferenceContext(http, kind, _store.Current);
         var entered = 0;
         try
         {
-            while (entered < _stages.Length && await _stages[entered++].RunAsync(context))
+            while (entered < stages.Count && await stages[entered++].RunAsync(context))
             {
             }
         }
-        catch (Exception) when (!http.RequestAborted.IsCancellationRequested)
+        catch (Exception) when (!context.Aborted.IsCancellationRequested)
         {
-            context.RecordError(GatewayErrors.Internal(http.TraceIdentifier));
+            context.RecordError(GatewayErrors.Internal(context.Http.TraceIdentifier));
             throw;
         }
         finally
@@ -66,7 +60,7 @@ internal sealed class InferencePipeline
             {
                 try
                 {
-                    await _stages[i].EndAsync(context);
+                    await stages[i].EndAsync(context);
                 }
                 catch (Exception exception)
                 {

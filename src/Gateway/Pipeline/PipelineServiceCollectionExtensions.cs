@@ -17,7 +17,7 @@ internal static class PipelineServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IInferenceStage, RequestGuardStage>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IInferenceStage, MeterStage>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IInferenceStage, RouteStage>());
-        services.TryAddSingleton<InferencePipeline>();
+        services.TryAddSingleton(sp => InferencePipeline.Create(sp.GetServices<IInferenceStage>()));
         return services;
     }
 }
