@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 using System.Threading.RateLimiting;
 using Gateway.Configuration;
 using Gateway.Configuration.Model;
@@ -18,60 +17,46 @@ namespace Gateway.RateLimiting;
 /// When Redis is down or slow, each replica decides alone with its share of every limit (on_store_down: allow) or
 /// refuses (deny), and goes back to Redis as soon as it answers again.
 /// </summary>
-internal sealed partial class GatewayRateLimiter : PartitionedRateLimiter<LimitRequest>, IHostedService
+internal sealed class GatewayRateLimiter : PartitionedRateLimiter<LimitRequest>, IHostedService
 {
-    private static readonly TimeSpan CensusInterval = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan ReplicaLiveness = TimeSpan.FromSeconds(15);
-    private static readonly TimeSpan SettlementTimeout = TimeSpan.FromSeconds(2);
-    private const int MaxSettlementBatch = 256;
-
     private readonly ConditionalWeakTable<GatewayConfig, LimitTable> _tables = new();
     private readonly ConditionalWeakTable<GatewayConfig, LimitTable>.CreateValueCallback _createTable;
     private readonly ConfigStore _config;
     private readonly TimeProvider _time;
-    private readonly ILogger<GatewayRateLimiter> _logger;
     /// <summary>Characters of prompt counted exactly before a call; the rest is extrapolated (exact counting costs ~30 ms a megabyte).</summary>
     internal const int ExactlyCountedChars = 64 * 1024;
 
     private readonly TokenCounter _tokens = TokenCounter.Shared;
     private readonly RateLimitsConfig _startup;
-    private readonly MemoryCounterStore _local;
     private readonly Counter<long> _rejections;
-    private readonly Counter<long> _localDecisions;
-    private readonly string _replicaId = Guid.NewGuid().ToString("N")[..12];
-    private readonly CancellationTokenSource _stopping = new();
+    private readonly ReplicaCensus _census;
+    private readonly StoreFailover _failover;
+    private readonly SettlementQueue _settlements;
     private ICounterStore _store;
     private RedisCounterStore? _redis;
-    private readonly Channel<CounterAdjustment> _settlements = Channel.CreateUnbounded<CounterAdjustment>(new UnboundedChannelOptions { SingleReader = true });
-    private Task _census = Task.CompletedTask;
-    private Task _settling = Task.CompletedTask;
-    private int _storeDown;
-    private long _localDecisionCount;
 
     public GatewayRateLimiter(ConfigStore config, TimeProvider time, ILogger<GatewayRateLimiter> logger, IMeterFactory meters)
     {
         _config = config;
         _time = time;
-        _logger = logger;
         // Where counters live and their keys' prefix are start-up settings; the limits themselves reload.
         _startup = config.Current.Config.RateLimits ?? new RateLimitsConfig();
         _createTable = c => new LimitTable(c, _startup.KeyPrefix);
         _store = new MemoryCounterStore(time);
-        _local = new MemoryCounterStore(time, "local");
-        Replicas = _startup.Replicas;
+        _census = new ReplicaCensus(_startup.Replicas, time);
         var meter = meters.Create("Gateway.RateLimiting");
         _rejections = meter.CreateCounter<long>("gateway.rate_limit.rejections", description: "Requests refused by a gateway rate limit (tags: scope, kind)");
-        _localDecisions = meter.CreateCounter<long>("gateway.rate_limit.local_decisions", description: "Requests decided by a replica alone because the shared store was down or slow");
-        meter.CreateObservableGauge("gateway.rate_limit.store_up", () => _storeDown == 0 ? 1 : 0, description: "1 while the shared limit store answers, 0 while replicas decide alone");
+        _failover = new StoreFailover(time, _census, meter, logger);
+        _settlements = new SettlementQueue(time, logger);
     }
 
     /// <summary>Live replicas as last counted in Redis (rate_limits.replicas until then): the local share's divisor.</summary>
-    public int Replicas { get; private set; }
+    public int Replicas => _census.Replicas;
 
-    public bool StoreIsDown => _storeDown == 1;
+    public bool StoreIsDown => _failover.IsDown;
 
     /// <summary>Requests this replica decided alone since it started (the local_decisions metric).</summary>
-    public long LocalDecisions => Interlocked.Read(ref _localDecisionCount);
+    public long LocalDecisions => _failover.LocalDecisions;
 
     /// <summary>memory or redis.</summary>
     public string StoreName => _store.Name;
@@ -90,22 +75,19 @@ internal sealed partial class GatewayRateLimiter : PartitionedRateLimiter<LimitR
         _store = _redis;
         if (!_redis.IsConnected)
         {
-            MarkDown("not reachable at start-up");
+            _failover.MarkDown(_store.Name, "not reachable at start-up");
         }
 
         // Registered before serving, so the others count this replica from its first request.
-        await CountReplicasNowAsync(cancellationToken);
-        _census = CountReplicasAsync(_stopping.Token);
-        _settling = SettleAsync(_redis);
+        await _census.StartAsync(_redis, cancellationToken);
+        _settlements.Start(_redis);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        await _stopping.CancelAsync();
-        await _census.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _census.StopAsync();
         // Settlements of the last answers still go out (each call bounded), then the connection closes.
-        _settlements.Writer.TryComplete();
-        await _settling.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _settlements.CompleteAsync();
         if (_redis is not null)
         {
             await _redis.DisposeAsync();
@@ -129,13 +111,13 @@ internal sealed partial class GatewayRateLimiter : PartitionedRateLimiter<LimitR
         try
         {
             var outcome = await AcquireAsync(counters, readOnly: true, config, cancellationToken);
-            MarkUp();
+            _failover.MarkUp(_store.Name);
             return (limits, outcome, _store.Name);
         }
         catch (CounterStoreUnavailableException exception)
         {
-            MarkDown(exception.Message);
-            return (limits, _local.Acquire(Shares(counters), readOnly: true), _local.Name);
+            _failover.MarkDown(_store.Name, exception.Message);
+            return (limits, _failover.Acquire(counters, readOnly: true), _failover.Local.Name);
         }
     }
 
@@ -162,20 +144,19 @@ internal sealed partial class GatewayRateLimiter : PartitionedRateLimiter<LimitR
         try
         {
             var outcome = await AcquireAsync(counters, readOnly: false, resource.Config, cancellationToken);
-            MarkUp();
+            _failover.MarkUp(_store.Name);
             lease = new LimitLease(this, _store, limits.Limits, counters, outcome, now, tokens, cost, limits.ReservationPrice);
         }
         catch (CounterStoreUnavailableException exception)
         {
-            MarkDown(exception.Message);
+            _failover.MarkDown(_store.Name, exception.Message);
             if (resource.Config.RateLimits?.OnStoreDown == "deny")
             {
                 return LimitLease.StoreDown(exception.PublicReason);
             }
 
-            _localDecisions.Add(1);
-            Interlocked.Increment(ref _localDecisionCount);
-            lease = new LimitLease(this, _local, limits.Limits, counters, _local.Acquire(Shares(counters), readOnly: false), now, tokens, cost, limits.ReservationPrice);
+            _failover.CountLocalDecision();
+            lease = new LimitLease(this, _failover.Local, limits.Limits, counters, _failover.Acquire(counters, readOnly: false), now, tokens, cost, limits.ReservationPrice);
         }
 
         if (lease.DeniedLimit is { } denied)
@@ -207,11 +188,7 @@ internal sealed partial class GatewayRateLimiter : PartitionedRateLimiter<LimitR
         }
     }
 
-    /// <summary>
-    /// Applies settlements off the request's path: at once in memory; for Redis through a queue that one loop drains,
-    /// sending whatever has gathered while the previous call was out in one script call. Under light load each
-    /// goes alone and at once; under heavy load they share calls, so Redis is not asked twice per request.
-    /// </summary>
+    /// <summary>Applies settlements off the request's path: at once in memory; for Redis through the <see cref="SettlementQueue"/>.</summary>
     internal void Adjust(ICounterStore store, CounterAdjustment[] adjustments)
     {
         if (store is MemoryCounterStore memory)
@@ -220,35 +197,7 @@ internal sealed partial class GatewayRateLimiter : PartitionedRateLimiter<LimitR
             return;
         }
 
-        foreach (var adjustment in adjustments)
-        {
-            // Unbounded, but fed at most once per answered request and drained as fast as Redis answers.
-            _settlements.Writer.TryWrite(adjustment);
-        }
-    }
-
-    private async Task SettleAsync(RedisCounterStore redis)
-    {
-        var batch = new List<CounterAdjustment>(MaxSettlementBatch);
-        var reader = _settlements.Reader;
-        while (await reader.WaitToReadAsync(CancellationToken.None))
-        {
-            while (batch.Count < MaxSettlementBatch && reader.TryRead(out var adjustment))
-            {
-                batch.Add(adjustment);
-            }
-
-            try
-            {
-                await redis.AdjustAsync([.. batch], CancellationToken.None).AsTask().WaitAsync(SettlementTimeout, _time);
-            }
-            catch (Exception exception) when (exception is CounterStoreUnavailableException or TimeoutException)
-            {
-                LogSettlementLost(_logger, redis.Name, batch.Count, exception.Message);
-            }
-
-            batch.Clear();
-        }
+        _settlements.Enqueue(adjustments);
     }
 
     private (AppliedLimits Limits, CounterRequest[] Counters, long Tokens, long Cost, long NowMs) Prepare(LimitRequest request)
@@ -282,80 +231,16 @@ internal sealed partial class GatewayRateLimiter : PartitionedRateLimiter<LimitR
         return (limits, counters, tokens, cost, now.ToUnixTimeMilliseconds());
     }
 
-    /// <summary>Each replica's share of every limit while it decides alone, rounded up so a small limit still admits.</summary>
-    private CounterRequest[] Shares(CounterRequest[] counters)
-    {
-        var replicas = Math.Max(1, Replicas);
-        return replicas == 1 ? counters : [.. counters.Select(c => c with { Limit = (c.Limit + replicas - 1) / replicas })];
-    }
-
-    private void MarkDown(string reason)
-    {
-        if (Interlocked.Exchange(ref _storeDown, 1) == 0)
-        {
-            LogStoreDown(_logger, _store.Name, reason, Replicas);
-        }
-    }
-
-    private void MarkUp()
-    {
-        if (_storeDown == 1 && Interlocked.Exchange(ref _storeDown, 0) == 1)
-        {
-            LogStoreBack(_logger, _store.Name);
-        }
-    }
-
-    /// <summary>Each replica registers itself every few seconds and learns how many are alive: its share while Redis is down.</summary>
-    private async Task CountReplicasAsync(CancellationToken cancellationToken)
-    {
-        using var timer = new PeriodicTimer(CensusInterval, _time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(cancellationToken))
-            {
-                await CountReplicasNowAsync(cancellationToken);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Shutting down.
-        }
-    }
-
     /// <summary>Registers this replica and reads how many are alive now (the census does it every 5 s; tests call it directly).</summary>
-    internal async Task CountReplicasNowAsync(CancellationToken cancellationToken)
-    {
-        if (_redis is not { IsConnected: true } redis)
-        {
-            return;
-        }
-
-        try
-        {
-            Replicas = Math.Max(1, await redis.CountReplicasAsync(_replicaId, ReplicaLiveness, cancellationToken));
-        }
-        catch (Exception exception) when (exception is StackExchange.Redis.RedisException or TimeoutException)
-        {
-            // The last count stands until Redis answers again.
-        }
-    }
+    internal Task CountReplicasNowAsync(CancellationToken cancellationToken) => _census.CountNowAsync(cancellationToken);
 
     protected override void Dispose(bool disposing)
     {
         if (disposing)
         {
-            _stopping.Dispose();
+            _census.Dispose();
         }
 
         base.Dispose(disposing);
     }
-
-    [LoggerMessage(EventId = 7001, Level = LogLevel.Warning, Message = "Rate-limit store {Store} is down ({Reason}); each replica now decides alone with 1/{Replicas} of every limit, or refuses if on_store_down is deny")]
-    private static partial void LogStoreDown(ILogger logger, string store, string reason, int replicas);
-
-    [LoggerMessage(EventId = 7002, Level = LogLevel.Information, Message = "Rate-limit store {Store} answers again; limits are shared by all replicas once more")]
-    private static partial void LogStoreBack(ILogger logger, string store);
-
-    [LoggerMessage(EventId = 7003, Level = LogLevel.Debug, Message = "{Count} usage settlements for the {Store} rate-limit store were lost ({Reason}); their reservations stand")]
-    private static partial void LogSettlementLost(ILogger logger, string store, int count, string reason);
 }

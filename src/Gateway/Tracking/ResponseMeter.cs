@@ -11,12 +11,10 @@ namespace Gateway.Tracking;
 /// the model first and usage last); SSE answers are read line by line, and the usage-only chunk the gateway
 /// asked for on the caller's behalf is kept from a caller who did not ask for it.
 /// </summary>
-internal sealed class ResponseMeter(Stream inner, Func<bool> isEventStream, TimeProvider time, int captureBytes, bool stripUsageChunk) : Stream
+internal sealed partial class ResponseMeter(Stream inner, Func<bool> isEventStream, TimeProvider time, int captureBytes, bool stripUsageChunk) : Stream
 {
     // OpenAI ends a JSON answer with usage (then at most service_tier and system_fingerprint): 4 KB is ample.
     private const int TailSize = 4 * 1024;
-    private const int MaxCompletionText = 1024 * 1024;
-    private static readonly byte[] DataPrefix = "data:"u8.ToArray();
 
     private bool _started;
     private bool _released;
@@ -25,9 +23,7 @@ internal sealed class ResponseMeter(Stream inner, Func<bool> isEventStream, Time
     private int _headLength;
     private byte[]? _tail;
     private int _tailLength;
-    private byte[]? _pending;
-    private int _pendingLength;
-    private bool _dropBlankLine;
+    private UsageChunkFilter? _events;
     private StringBuilder? _text;
 
     public long? FirstByteTimestamp { get; private set; }
@@ -66,7 +62,7 @@ internal sealed class ResponseMeter(Stream inner, Func<bool> isEventStream, Time
 
         if (_sse || Start(buffer.Length))
         {
-            var forward = FilterEvents(buffer.ToArray()); // sync writes are rare (the pipe and YARP write async)
+            var forward = Events.Filter(buffer.ToArray()); // sync writes are rare (the pipe and YARP write async)
             foreach (var (start, length) in forward.Ranges)
             {
                 inner.Write(forward.Source.Span.Slice(start, length));
@@ -89,7 +85,7 @@ internal sealed class ResponseMeter(Stream inner, Func<bool> isEventStream, Time
 
         if (_sse || Start(buffer.Length))
         {
-            var forward = FilterEvents(buffer);
+            var forward = Events.Filter(buffer);
             foreach (var (start, length) in forward.Ranges)
             {
                 await inner.WriteAsync(forward.Source.Slice(start, length), cancellationToken);
@@ -114,10 +110,8 @@ internal sealed class ResponseMeter(Stream inner, Func<bool> isEventStream, Time
     /// <summary>The answer is complete: a last line without its newline still goes out, and JSON usage is read.</summary>
     public async ValueTask CompleteAsync(CancellationToken cancellationToken)
     {
-        if (_pendingLength > 0)
+        if (_events?.TakePending() is { } rest)
         {
-            var rest = _pending.AsMemory(0, _pendingLength).ToArray();
-            _pendingLength = 0;
             await inner.WriteAsync(rest, cancellationToken);
         }
 
@@ -149,6 +143,9 @@ internal sealed class ResponseMeter(Stream inner, Func<bool> isEventStream, Time
         Release();
         base.Dispose(disposing);
     }
+
+    /// <summary>The SSE line reader, made on the first event-stream write (a JSON answer needs none).</summary>
+    private UsageChunkFilter Events => _events ??= new UsageChunkFilter(stripUsageChunk, ReadEvent);
 
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
@@ -212,7 +209,7 @@ internal sealed class ResponseMeter(Stream inner, Func<bool> isEventStream, Time
         _released = true;
         Return(ref _head);
         Return(ref _tail);
-        Return(ref _pending);
+        _events?.Release();
         _headLength = _tailLength = 0;
     }
 
@@ -223,7 +220,7 @@ internal sealed class ResponseMeter(Stream inner, Func<bool> isEventStream, Time
         ReadOnlySpan<byte> tail = _tail is null
             ? _head.AsSpan(0, _headLength)
             : _tailLength < TailSize ? [.. _head.AsSpan(0, _headLength), .. _tail.AsSpan(0, _tailLength)] : _tail.AsSpan(0, _tailLength);
-        if (FindValue(tail, "\"usage\""u8, last: true) is { } usageAt && tail[usageAt] == (byte)'{')
+        if (JsonScanner.FindValue(tail, "\"usage\""u8, last: true) is { } usageAt && tail[usageAt] == (byte)'{')
         {
             Usage = UsageCounts.Read(tail[usageAt..]);
         }
@@ -233,287 +230,13 @@ internal sealed class ResponseMeter(Stream inner, Func<bool> isEventStream, Time
 
     private static string? ReadModel(ReadOnlySpan<byte> json, bool last)
     {
-        if (FindValue(json, "\"model\""u8, last) is not { } at || json[at] != (byte)'"')
+        if (JsonScanner.FindValue(json, "\"model\""u8, last) is not { } at || json[at] != (byte)'"')
         {
             return null;
         }
 
         var reader = new Utf8JsonReader(json[at..], isFinalBlock: false, default);
         return reader.Read() && reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-    }
-
-    /// <summary>Where the value of a property starts, by its quoted name (not one inside a string: no backslash before it).</summary>
-    private static int? FindValue(ReadOnlySpan<byte> json, ReadOnlySpan<byte> quotedName, bool last)
-    {
-        var limit = json.Length; // last: search before this
-        var from = 0; // first: search from here
-        while (true)
-        {
-            var at = last ? json[..limit].LastIndexOf(quotedName) : json[from..].IndexOf(quotedName) is var i and >= 0 ? from + i : -1;
-            if (at < 0)
-            {
-                return null;
-            }
-
-            var next = SkipSpace(json, at + quotedName.Length);
-            var escaped = at > 0 && json[at - 1] == (byte)'\\';
-            if (!escaped && next < json.Length && json[next] == (byte)':')
-            {
-                var value = SkipSpace(json, next + 1);
-                return value < json.Length ? value : null;
-            }
-
-            limit = at;
-            from = at + 1;
-        }
-    }
-
-    private static int SkipSpace(ReadOnlySpan<byte> json, int i)
-    {
-        while (i < json.Length && json[i] is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t')
-        {
-            i++;
-        }
-
-        return i;
-    }
-
-    /// <summary>Splits the written bytes into lines, reads each data line, and says which ranges go on to the client.</summary>
-    private ForwardPlan FilterEvents(ReadOnlyMemory<byte> data)
-    {
-        var source = data;
-        if (_pendingLength > 0)
-        {
-            // A line began in the last write: join it to this one (rare; events usually arrive whole).
-            var joined = new byte[_pendingLength + data.Length];
-            _pending.AsSpan(0, _pendingLength).CopyTo(joined);
-            data.Span.CopyTo(joined.AsSpan(_pendingLength));
-            _pendingLength = 0;
-            source = joined;
-        }
-
-        var span = source.Span;
-        var ranges = new List<(int, int)>(1);
-        var rangeStart = 0;
-        var lineStart = 0;
-        while (lineStart < span.Length)
-        {
-            var newline = span[lineStart..].IndexOf((byte)'\n');
-            if (newline < 0)
-            {
-                break;
-            }
-
-            var lineEnd = lineStart + newline + 1;
-            var line = span[lineStart..(lineEnd - 1)].TrimEnd((byte)'\r');
-            var drop = false;
-            if (line.IsEmpty)
-            {
-                drop = _dropBlankLine;
-                _dropBlankLine = false;
-            }
-            else if (line.StartsWith(DataPrefix))
-            {
-                drop = ReadEvent(line[DataPrefix.Length..].TrimStart((byte)' ')) && stripUsageChunk;
-                _dropBlankLine = drop;
-            }
-
-            if (drop)
-            {
-                if (lineStart > rangeStart)
-                {
-                    ranges.Add((rangeStart, lineStart - rangeStart));
-                }
-
-                rangeStart = lineEnd;
-            }
-
-            lineStart = lineEnd;
-        }
-
-        if (lineStart > rangeStart)
-        {
-            ranges.Add((rangeStart, lineStart - rangeStart));
-        }
-
-        if (lineStart < span.Length)
-        {
-            // The rest of an unfinished line waits for its end (or for CompleteAsync).
-            var rest = span[lineStart..];
-            if (_pending is null || _pending.Length < rest.Length)
-            {
-                Return(ref _pending);
-                _pending = ArrayPool<byte>.Shared.Rent(Math.Max(rest.Length, 4096));
-            }
-
-            rest.CopyTo(_pending);
-            _pendingLength = rest.Length;
-        }
-
-        return new ForwardPlan(source, ranges);
-    }
-
-    /// <summary>Reads one chunk's JSON; true when it is the usage-only chunk (no choices, usage set).</summary>
-    private bool ReadEvent(ReadOnlySpan<byte> json)
-    {
-        if (json.IsEmpty || json[0] != (byte)'{')
-        {
-            return false; // [DONE], or not JSON
-        }
-
-        try
-        {
-            var reader = new Utf8JsonReader(json);
-            reader.Read();
-            var choices = -1;
-            var hasUsage = false;
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                if (reader.ValueTextEquals("model"u8))
-                {
-                    reader.Read();
-                    if (Model is null && reader.TokenType == JsonTokenType.String)
-                    {
-                        Model = reader.GetString();
-                    }
-                }
-                else if (reader.ValueTextEquals("usage"u8))
-                {
-                    reader.Read();
-                    if (reader.TokenType == JsonTokenType.StartObject)
-                    {
-                        var start = (int)reader.TokenStartIndex;
-                        reader.Skip();
-                        Usage = UsageCounts.Read(json[start..((int)reader.BytesConsumed)]);
-                        hasUsage = true;
-                    }
-                }
-                else if (reader.ValueTextEquals("choices"u8))
-                {
-                    reader.Read();
-                    choices = ReadChoices(ref reader);
-                }
-                else if (reader.ValueTextEquals("error"u8))
-                {
-                    reader.Read();
-                    StreamError = ReadErrorCode(ref reader);
-                }
-                else
-                {
-                    reader.Read();
-                    reader.Skip();
-                }
-            }
-
-            return hasUsage && choices == 0;
-        }
-        catch (JsonException)
-        {
-            return false; // not ours to judge: it goes to the client as it came
-        }
-    }
-
-    /// <summary>Appends each choice's text (delta.content, or text for completions); returns how many choices there were.</summary>
-    private int ReadChoices(ref Utf8JsonReader reader)
-    {
-        if (reader.TokenType != JsonTokenType.StartArray)
-        {
-            reader.Skip();
-            return -1;
-        }
-
-        var count = 0;
-        while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
-        {
-            count++;
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                if (reader.ValueTextEquals("text"u8))
-                {
-                    reader.Read();
-                    AppendText(ref reader);
-                }
-                else if (reader.ValueTextEquals("delta"u8))
-                {
-                    reader.Read();
-                    if (reader.TokenType != JsonTokenType.StartObject)
-                    {
-                        reader.Skip();
-                        continue;
-                    }
-
-                    while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                    {
-                        var isContent = reader.ValueTextEquals("content"u8);
-                        reader.Read();
-                        if (isContent)
-                        {
-                            AppendText(ref reader);
-                        }
-                        else
-                        {
-                            reader.Skip();
-                        }
-                    }
-                }
-                else
-                {
-                    reader.Read();
-                    reader.Skip();
-                }
-            }
-        }
-
-        return count;
-    }
-
-    private void AppendText(ref Utf8JsonReader reader)
-    {
-        if (reader.TokenType != JsonTokenType.String)
-        {
-            reader.Skip();
-            return;
-        }
-
-        _text ??= new StringBuilder();
-        if (_text.Length < MaxCompletionText)
-        {
-            _text.Append(reader.GetString());
-        }
-    }
-
-    private static string ReadErrorCode(ref Utf8JsonReader reader)
-    {
-        string? code = null, type = null;
-        if (reader.TokenType == JsonTokenType.StartObject)
-        {
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var name = reader.ValueTextEquals("code"u8) ? 1 : reader.ValueTextEquals("type"u8) ? 2 : 0;
-                reader.Read();
-                if (name > 0 && reader.TokenType == JsonTokenType.String)
-                {
-                    if (name == 1)
-                    {
-                        code = reader.GetString();
-                    }
-                    else
-                    {
-                        type = reader.GetString();
-                    }
-                }
-                else
-                {
-                    reader.Skip();
-                }
-            }
-        }
-        else
-        {
-            reader.Skip();
-        }
-
-        return code ?? type ?? "stream_error";
     }
 
     private static void Return(ref byte[]? array)
@@ -524,6 +247,4 @@ internal sealed class ResponseMeter(Stream inner, Func<bool> isEventStream, Time
             array = null;
         }
     }
-
-    private readonly record struct ForwardPlan(ReadOnlyMemory<byte> Source, List<(int Start, int Length)> Ranges);
 }

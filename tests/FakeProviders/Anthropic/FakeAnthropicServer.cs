@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using FakeProviders.OpenAi;
 using Microsoft.AspNetCore.Builder;
@@ -16,7 +14,7 @@ namespace FakeProviders.Anthropic;
 /// content_block_delta…, content_block_stop, message_delta, message_stop). Tests queue
 /// <see cref="Fault"/>s and tool calls.
 /// </summary>
-public sealed class FakeAnthropicServer : IAsyncDisposable
+public sealed partial class FakeAnthropicServer : IAsyncDisposable
 {
     public const string DefaultApiKey = "sk-ant-api03-fake-upstream-0123456789abcdef";
 
@@ -164,182 +162,6 @@ public sealed class FakeAnthropicServer : IAsyncDisposable
 
     private sealed record Answer(string Id, string Model, List<string> Words, List<(string Id, string Name, string Input)> Tools, string StopReason, string? StopSequence, int InputTokens);
 
-    private static async Task StreamAsync(HttpContext context, Answer answer, Fault? fault)
-    {
-        var events = new List<(string Name, JsonObject Data)>
-        {
-            ("message_start", new JsonObject
-            {
-                ["type"] = "message_start",
-                ["message"] = new JsonObject
-                {
-                    ["id"] = answer.Id, ["type"] = "message", ["role"] = "assistant", ["model"] = answer.Model, ["content"] = new JsonArray(),
-                    ["stop_reason"] = null, ["stop_sequence"] = null, ["usage"] = Usage(answer.InputTokens, 1),
-                },
-            }),
-        };
-        var index = 0;
-        if (answer.Words.Count > 0)
-        {
-            events.Add(("content_block_start", new JsonObject { ["type"] = "content_block_start", ["index"] = index, ["content_block"] = new JsonObject { ["type"] = "text", ["text"] = "" } }));
-            events.Add(("ping", new JsonObject { ["type"] = "ping" }));
-            foreach (var word in answer.Words)
-            {
-                events.Add(("content_block_delta", new JsonObject { ["type"] = "content_block_delta", ["index"] = index, ["delta"] = new JsonObject { ["type"] = "text_delta", ["text"] = word } }));
-            }
-
-            events.Add(("content_block_stop", new JsonObject { ["type"] = "content_block_stop", ["index"] = index++ }));
-        }
-
-        foreach (var (toolId, name, input) in answer.Tools)
-        {
-            events.Add(("content_block_start", new JsonObject
-            {
-                ["type"] = "content_block_start", ["index"] = index,
-                ["content_block"] = new JsonObject { ["type"] = "tool_use", ["id"] = toolId, ["name"] = name, ["input"] = new JsonObject() },
-            }));
-            // The input arrives as partial JSON strings that only parse once joined, as the service sends them.
-            foreach (var part in Split(input, 3))
-            {
-                events.Add(("content_block_delta", new JsonObject { ["type"] = "content_block_delta", ["index"] = index, ["delta"] = new JsonObject { ["type"] = "input_json_delta", ["partial_json"] = part } }));
-            }
-
-            events.Add(("content_block_stop", new JsonObject { ["type"] = "content_block_stop", ["index"] = index++ }));
-        }
-
-        events.Add(("message_delta", new JsonObject
-        {
-            ["type"] = "message_delta",
-            ["delta"] = new JsonObject { ["stop_reason"] = answer.StopReason, ["stop_sequence"] = answer.StopSequence },
-            ["usage"] = new JsonObject { ["output_tokens"] = OutputTokens(answer.Words, answer.Tools) },
-        }));
-        events.Add(("message_stop", new JsonObject { ["type"] = "message_stop" }));
-
-        context.Response.ContentType = "text/event-stream; charset=utf-8";
-        context.Response.Headers.CacheControl = "no-cache";
-        for (var i = 0; i < events.Count; i++)
-        {
-            switch (fault)
-            {
-                case Fault.TruncatedStreamAfter truncate when i == truncate.AfterChunks:
-                    // The response ends cleanly but early: no message_delta, no message_stop.
-                    // (Fault.Reset covers a dropped connection.)
-                    return;
-                case Fault.MalformedChunk malformed when i == malformed.AfterChunks:
-                    await EventAsync(context, "content_block_delta", "{\"type\": \"content_block_delta\", \"index\": ");
-                    break;
-                case Fault.StreamErrorAfter error when i == error.AfterEvents:
-                    await EventAsync(context, "error", AnthropicErrors.Body(error.ErrorType, error.Message));
-                    return;
-                case Fault.StreamGate gated when i == 2:
-                    await gated.Gate.Task.WaitAsync(context.RequestAborted);
-                    break;
-            }
-
-            await EventAsync(context, events[i].Name, events[i].Data.ToJsonString(WireJson.Options));
-        }
-    }
-
-    /// <summary>The request checks the service makes, with its messages; null when the request is acceptable.</summary>
-    private (int Status, string Body)? Validate(string body)
-    {
-        JsonObject? request;
-        try
-        {
-            request = JsonNode.Parse(body) as JsonObject;
-        }
-        catch (JsonException)
-        {
-            request = null;
-        }
-
-        if (request is null)
-        {
-            return (400, AnthropicErrors.Body("invalid_request_error", "There was an issue with the format or content of your request. The request body is not valid JSON."));
-        }
-
-        foreach (var field in (string[])["model", "max_tokens", "messages"])
-        {
-            if (request[field] is null)
-            {
-                return (400, AnthropicErrors.Body("invalid_request_error", $"{field}: Field required"));
-            }
-        }
-
-        if (request["max_tokens"] is not JsonValue maxTokens || !maxTokens.TryGetValue<int>(out var max) || max < 1)
-        {
-            return (400, AnthropicErrors.Body("invalid_request_error", "max_tokens: Input should be greater than or equal to 1"));
-        }
-
-        if (request["messages"] is not JsonArray { Count: > 0 } messages)
-        {
-            return (400, AnthropicErrors.Body("invalid_request_error", "messages: List should have at least 1 item after validation, not 0"));
-        }
-
-        for (var i = 0; i < messages.Count; i++)
-        {
-            var role = messages[i]?["role"]?.GetValue<string>();
-            if (role is not ("user" or "assistant"))
-            {
-                // System prompts go in the top-level "system" field; the messages list takes only these two roles.
-                return (400, AnthropicErrors.Body("invalid_request_error", $"messages.{i}.role: Input should be 'user' or 'assistant'"));
-            }
-
-            if (messages[i]?["content"] is null)
-            {
-                return (400, AnthropicErrors.Body("invalid_request_error", $"messages.{i}.content: Field required"));
-            }
-
-            if (messages[i]!["content"] is JsonArray blocks && ValidateImages(blocks, i) is { } imageError)
-            {
-                return (400, AnthropicErrors.Body("invalid_request_error", imageError));
-            }
-        }
-
-        if (request["output_config"]?["format"] is { } format
-            && (format["type"]?.GetValue<string>() != "json_schema" || format["schema"] is not JsonObject))
-        {
-            return (400, AnthropicErrors.Body("invalid_request_error", "output_config.format: Input tag found using 'type' does not match any of the expected tags: 'json_schema', or schema is missing"));
-        }
-
-        var model = request["model"]!.GetValue<string>();
-        return Models.Contains(model) ? null : (404, AnthropicErrors.Body("not_found_error", $"model: {model}"));
-    }
-
-    private static readonly string[] ImageMediaTypes = ["image/jpeg", "image/png", "image/gif", "image/webp"];
-
-    /// <summary>Image blocks as the service checks them: a base64 source with a known media type and data, or a url source.</summary>
-    private static string? ValidateImages(JsonArray blocks, int message)
-    {
-        for (var b = 0; b < blocks.Count; b++)
-        {
-            if (blocks[b]?["type"]?.GetValue<string>() != "image")
-            {
-                continue;
-            }
-
-            var path = $"messages.{message}.content.{b}.image.source";
-            var source = blocks[b]!["source"];
-            switch (source?["type"]?.GetValue<string>())
-            {
-                case "base64" when !ImageMediaTypes.Contains(source["media_type"]?.GetValue<string>()):
-                    return $"{path}.base64.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'";
-                case "base64" when string.IsNullOrEmpty(source["data"]?.GetValue<string>()):
-                    return $"{path}.base64.data: Field required";
-                case "base64":
-                    break;
-                case "url" when source["url"] is null:
-                    return $"{path}.url.url: Field required";
-                case "url":
-                    break;
-                default:
-                    return $"{path}: Input tag '{source?["type"]}' found using 'type' does not match any of the expected tags: 'base64', 'url'";
-            }
-        }
-
-        return null;
-    }
-
     private (List<string> Words, string StopReason, string? StopSequence) Reply(JsonObject request, int maxTokens)
     {
         var text = ReplyText;
@@ -386,21 +208,6 @@ public sealed class FakeAnthropicServer : IAsyncDisposable
         ["output_tokens"] = output,
         ["service_tier"] = "standard",
     };
-
-    private static IEnumerable<string> Split(string text, int parts)
-    {
-        var size = Math.Max(1, (text.Length + parts - 1) / parts);
-        for (var i = 0; i < text.Length; i += size)
-        {
-            yield return text.Substring(i, Math.Min(size, text.Length - i));
-        }
-    }
-
-    private static async Task EventAsync(HttpContext context, string name, string data)
-    {
-        await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes($"event: {name}\ndata: {data}\n\n"), context.RequestAborted);
-        await context.Response.Body.FlushAsync(context.RequestAborted);
-    }
 
     private static async Task ErrorAsync(HttpContext context, int status, string body)
     {
