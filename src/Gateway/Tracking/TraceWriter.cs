@@ -14,7 +14,9 @@ namespace Gateway.Tracking;
 /// each written to the store in one transaction. A batch the store refuses or is too slow for
 /// (write_timeout) is appended to the journal and the store is left alone for retry_interval; journaled
 /// batches are replayed, in order, before anything newer is written. On shutdown, after the server has
-/// finished its requests, the queue is drained.
+/// finished its requests, the queue is drained. The request path never waits for the writer: past the queue's
+/// capacity a trace is kept compact (usage and cost, no spans or bodies) in an overflow of the same capacity, and
+/// past that it is dropped; both are counted and logged.
 /// </summary>
 internal sealed partial class TraceWriter : IHostedLifecycleService, IDisposable
 {
@@ -36,6 +38,8 @@ internal sealed partial class TraceWriter : IHostedLifecycleService, IDisposable
     private readonly TokenEstimator _estimator = new();
     private readonly Counter<long> _written;
     private readonly Counter<long> _journaled;
+    private readonly Counter<long> _compacted;
+    private readonly Counter<long> _dropped;
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _draining = new();
     private readonly DedicatedThreadScheduler _thread = new("trace-writer");
@@ -66,7 +70,9 @@ internal sealed partial class TraceWriter : IHostedLifecycleService, IDisposable
         var meter = meters.Create("Gateway.Tracking");
         _written = meter.CreateCounter<long>("gateway.tracking.traces_written", description: "Traces committed to the tracking store");
         _journaled = meter.CreateCounter<long>("gateway.tracking.traces_journaled", description: "Traces spilled to the local journal while the store was down or slow");
-        meter.CreateObservableGauge("gateway.tracking.queue_length", () => (long)_queue.Reader.Count, description: "Traces waiting in memory for the writer");
+        _compacted = meter.CreateCounter<long>("gateway.tracking.traces_compacted", description: "Traces kept without their spans and bodies because the writer's queue was full (usage and cost kept)");
+        _dropped = meter.CreateCounter<long>("gateway.tracking.traces_dropped", description: "Traces lost because the writer's queue and its overflow were both full");
+        meter.CreateObservableGauge("gateway.tracking.queue_length", () => (long)_queue.Reader.Count + _overflow.Count, description: "Traces waiting in memory for the writer");
     }
 
     public ITraceStore Store { get; }
@@ -78,49 +84,6 @@ internal sealed partial class TraceWriter : IHostedLifecycleService, IDisposable
 
     /// <summary>Traces handed over since start-up.</summary>
     public long Enqueued => Interlocked.Read(ref _enqueued);
-
-    /// <summary>Hands a finished trace to the writer; waits only when the queue is full (never drops it).</summary>
-    public async ValueTask EnqueueAsync(TraceRecord trace)
-    {
-        if (!_queue.Writer.TryWrite(trace))
-        {
-            await _queue.Writer.WriteAsync(trace);
-        }
-
-        var total = Interlocked.Increment(ref _enqueued);
-        if (_enqueueWaiterCount > 0)
-        {
-            ReleaseEnqueueWaiters(total);
-        }
-    }
-
-    /// <summary>Completes once <paramref name="count"/> traces have been handed over (a request's trace follows its response by a moment).</summary>
-    public Task WhenEnqueuedAsync(long count)
-    {
-        var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_enqueueWaiters)
-        {
-            _enqueueWaiters.Add((count, waiter));
-            _enqueueWaiterCount = _enqueueWaiters.Count;
-        }
-
-        ReleaseEnqueueWaiters(Enqueued);
-        return waiter.Task;
-    }
-
-    private void ReleaseEnqueueWaiters(long total)
-    {
-        lock (_enqueueWaiters)
-        {
-            foreach (var (_, waiter) in _enqueueWaiters.Where(w => total >= w.Count))
-            {
-                waiter.TrySetResult();
-            }
-
-            _enqueueWaiters.RemoveAll(w => total >= w.Count);
-            _enqueueWaiterCount = _enqueueWaiters.Count;
-        }
-    }
 
     /// <summary>Waits until everything queued so far is in the store (or the journal).</summary>
     /// <param name="retryStoreNow">Try a store that failed again at once, rather than after retry_interval (tests, and an operator who knows it is back).</param>
@@ -238,6 +201,11 @@ internal sealed partial class TraceWriter : IHostedLifecycleService, IDisposable
             // Everything queued so far (up to batch_size) goes in one transaction; what arrives while it is
             // written makes the next batch.
             var flushes = 0;
+            while (batch.Count < _options.BatchSize && _overflow.TryDequeue(out var compact))
+            {
+                batch.Add(compact);
+            }
+
             while (batch.Count < _options.BatchSize && reader.TryRead(out var trace))
             {
                 if (ReferenceEquals(trace, FlushMarker))
@@ -259,7 +227,7 @@ internal sealed partial class TraceWriter : IHostedLifecycleService, IDisposable
                 }
             }
 
-            if (!more && reader.Completion.IsCompleted)
+            if (!more && reader.Completion.IsCompleted && _overflow.IsEmpty)
             {
                 return;
             }
@@ -269,7 +237,7 @@ internal sealed partial class TraceWriter : IHostedLifecycleService, IDisposable
     /// <summary>True when a trace is there; false after a quiet second (a chance to replay the journal) or at the end.</summary>
     private async Task<bool> WaitAsync(ChannelReader<TraceRecord> reader)
     {
-        if (reader.TryPeek(out _))
+        if (reader.TryPeek(out _) || !_overflow.IsEmpty)
         {
             return true;
         }
@@ -374,23 +342,4 @@ internal sealed partial class TraceWriter : IHostedLifecycleService, IDisposable
     /// <summary>Connection errors can quote the connection string; the password must never reach the log.</summary>
     private static string Scrub(string message) =>
         System.Text.RegularExpressions.Regex.Replace(message, @"(?i)(password|pwd)\s*=\s*[^;\s]*", "$1=***");
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = 6001, EventName = "TrackingStoreFailed", Level = LogLevel.Warning,
-            Message = "The {Store} tracking store failed ({Error}: {Message}); traces go to the journal in {Journal} until it is back")]
-        public static partial void StoreFailed(ILogger logger, string store, string error, string message, string journal);
-
-        [LoggerMessage(EventId = 6002, EventName = "TrackingStoreBack", Level = LogLevel.Information,
-            Message = "The {Store} tracking store is back; journaled traces were replayed")]
-        public static partial void StoreBack(ILogger logger, string store);
-
-        [LoggerMessage(EventId = 6003, EventName = "TrackingJournalReplayed", Level = LogLevel.Information,
-            Message = "Replayed the tracking journal into the {Store} store")]
-        public static partial void JournalReplayed(ILogger logger, string store);
-
-        [LoggerMessage(EventId = 6004, EventName = "TrackingJournalFailed", Level = LogLevel.Critical,
-            Message = "{Count} traces could not be written to the store or to the journal in {Journal}: {Message}")]
-        public static partial void JournalFailed(ILogger logger, int count, string journal, string message);
-    }
 }

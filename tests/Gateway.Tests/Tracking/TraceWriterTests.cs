@@ -3,6 +3,7 @@ using Gateway.Tracking;
 using Gateway.Tracking.Store;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace Gateway.Tests.Tracking;
 
@@ -64,6 +65,38 @@ public sealed class TraceWriterTests : IDisposable
         var report = await Gateway.Usage.UsageReport.RunAsync(store.Inner, DateTimeOffset.UnixEpoch, DateTimeOffset.MaxValue.AddYears(-1), [], null, CancellationToken.None);
         Assert.Equal(37, report.Totals.Sums.Requests);
         Assert.True(store.WritesRefused > 0);
+    }
+
+    [Fact]
+    public async Task A_writer_that_falls_behind_never_holds_up_a_request_and_keeps_the_usage_of_what_its_queue_cannot_hold()
+    {
+        var store = new SwitchableStore(new SqliteTraceStore(Path.Combine(_directory, "traces.db")))
+        {
+            Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously),
+        };
+        await using var gateway = await GatewayHost.StartAsync(Config("flush_interval: 10ms, batch_size: 1, queue_capacity: 2, write_timeout: 1h"),
+            services => services.Replace(ServiceDescriptor.Singleton<ITraceStore>(store)));
+        var meters = gateway.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        using var compacted = new MetricCollector<long>(meters, "Gateway.Tracking", "gateway.tracking.traces_compacted");
+        using var dropped = new MetricCollector<long>(meters, "Gateway.Tracking", "gateway.tracking.traces_dropped");
+        var writer = gateway.Writer();
+        await SendAsync(gateway, 1);
+        await store.WriteStarted.Task.WaitAsync(GatewayHost.Bound); // the writer is stuck on the first trace
+
+        // Two fill the queue, two go to the overflow without their spans, four find both full: none of them waits.
+        await SendAsync(gateway, 8).WaitAsync(GatewayHost.Bound);
+        await writer.WhenEnqueuedAsync(9).WaitAsync(GatewayHost.Bound);
+        store.Gate.SetResult();
+        await writer.FlushAsync(CancellationToken.None).WaitAsync(GatewayHost.Bound);
+
+        Assert.Equal((2, 4), (compacted.GetMeasurementSnapshot().Sum(m => m.Value), dropped.GetMeasurementSnapshot().Sum(m => m.Value)));
+        var page = await store.Inner.QueryAsync(new TraceQuery { Limit = 50 }, CancellationToken.None);
+        Assert.Equal(5, page.Traces.Count);
+        var whole = await Task.WhenAll(page.Traces.Select(t => store.Inner.GetAsync(t.RequestId, CancellationToken.None)));
+        Assert.Equal(2, whole.Count(t => t!.Spans.Count == 0));
+        Assert.All(whole, t => Assert.True(t!.PromptTokens > 0 && t.CompletionTokens > 0));
+        var report = await Gateway.Usage.UsageReport.RunAsync(store.Inner, DateTimeOffset.UnixEpoch, DateTimeOffset.MaxValue.AddYears(-1), [], null, CancellationToken.None);
+        Assert.Equal((5, whole.Sum(t => t!.PromptTokens)), (report.Totals.Sums.Requests, report.Totals.Sums.PromptTokens));
     }
 
     [Fact]
@@ -139,21 +172,32 @@ public sealed class TraceWriterTests : IDisposable
 
         public volatile bool Down;
 
+        /// <summary>Set: every write waits for it (a store that has stopped answering), after saying it started.</summary>
+        public TaskCompletionSource? Gate;
+
+        public readonly TaskCompletionSource WriteStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
         public int WritesRefused;
 
         public string Kind => inner.Kind;
 
         public Task MigrateAsync(CancellationToken cancellationToken) => inner.MigrateAsync(cancellationToken);
 
-        public Task<int> WriteAsync(IReadOnlyList<TraceRecord> batch, CancellationToken cancellationToken)
+        public async Task<int> WriteAsync(IReadOnlyList<TraceRecord> batch, CancellationToken cancellationToken)
         {
+            if (Gate is { } gate)
+            {
+                WriteStarted.TrySetResult();
+                await gate.Task.WaitAsync(cancellationToken);
+            }
+
             if (Down)
             {
                 Interlocked.Increment(ref WritesRefused);
                 throw new TimeoutException("the store is down");
             }
 
-            return inner.WriteAsync(batch, cancellationToken);
+            return await inner.WriteAsync(batch, cancellationToken);
         }
 
         public Task<TracePage> QueryAsync(TraceQuery query, CancellationToken cancellationToken) => inner.QueryAsync(query, cancellationToken);

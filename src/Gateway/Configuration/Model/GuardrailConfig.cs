@@ -114,7 +114,7 @@ internal sealed record TrackingConfig
     [Description("How long the writer lets traces gather after a batch's first one before writing the batch: longer means fewer, larger transactions and a wider crash window (see docs/operations.md).")]
     public TimeSpan FlushInterval { get; init; } = TimeSpan.FromMilliseconds(200);
 
-    [Description("Traces held in memory waiting for the writer; when full, requests wait for room rather than lose their trace.")]
+    [Description("Traces held in memory waiting for the writer. Requests never wait for it: past it, traces are kept without spans or bodies (usage and cost kept) in an overflow of the same size, and dropped past that; both counted.")]
     public int QueueCapacity { get; init; } = 50_000;
 
     [Description("A batch write slower than this goes to the journal instead.")]

@@ -1,0 +1,80 @@
+namespace Gateway.Tracking;
+
+internal sealed partial class TraceWriter
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<TraceRecord> _overflow = new();
+    private int _overflowing;
+
+    /// <summary>
+    /// Hands a finished trace to the writer without waiting. When the queue is full (the store or the writer is
+    /// behind), the trace goes to the overflow compact: its spans and bodies dropped, its usage estimated and priced
+    /// here, so the usage report loses nothing; when the overflow is full too, it is dropped. Both are counted.
+    /// </summary>
+    public ValueTask EnqueueAsync(TraceRecord trace)
+    {
+        if (_queue.Writer.TryWrite(trace))
+        {
+            if (_overflowing != 0 && Interlocked.Exchange(ref _overflowing, 0) != 0)
+            {
+                Log.QueueRecovered(_logger);
+            }
+        }
+        else
+        {
+            Overflow(trace);
+        }
+
+        var total = Interlocked.Increment(ref _enqueued);
+        if (_enqueueWaiterCount > 0)
+        {
+            ReleaseEnqueueWaiters(total);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private void Overflow(TraceRecord trace)
+    {
+        if (Interlocked.Exchange(ref _overflowing, 1) == 0)
+        {
+            Log.QueueFull(_logger, _options.QueueCapacity);
+        }
+
+        if (_overflow.Count >= _options.QueueCapacity || _queue.Reader.Completion.IsCompleted)
+        {
+            _dropped.Add(1);
+            return;
+        }
+
+        _overflow.Enqueue(_estimator.Complete(trace with { Spans = [], RequestBody = null, ResponseBody = null, RedactBodies = null }));
+        _compacted.Add(1);
+    }
+
+    /// <summary>Completes once <paramref name="count"/> traces have been handed over (a request's trace follows its response by a moment).</summary>
+    public Task WhenEnqueuedAsync(long count)
+    {
+        var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_enqueueWaiters)
+        {
+            _enqueueWaiters.Add((count, waiter));
+            _enqueueWaiterCount = _enqueueWaiters.Count;
+        }
+
+        ReleaseEnqueueWaiters(Enqueued);
+        return waiter.Task;
+    }
+
+    private void ReleaseEnqueueWaiters(long total)
+    {
+        lock (_enqueueWaiters)
+        {
+            foreach (var (_, waiter) in _enqueueWaiters.Where(w => total >= w.Count))
+            {
+                waiter.TrySetResult();
+            }
+
+            _enqueueWaiters.RemoveAll(w => total >= w.Count);
+            _enqueueWaiterCount = _enqueueWaiters.Count;
+        }
+    }
+}
