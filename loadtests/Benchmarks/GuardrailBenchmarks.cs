@@ -1,10 +1,10 @@
 using System.Text;
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
-using Gateway.Api;
 using Gateway.Configuration.Model;
+using Gateway.Core;
 using Gateway.Guardrails;
-using Gateway.Routing;
+using Gateway.Inbound.OpenAi;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Benchmarks;

@@ -1,7 +1,8 @@
 using System.Text;
 using BenchmarkDotNet.Attributes;
-using Gateway.Api;
-using Gateway.Routing;
+using Gateway.Core;
+using Gateway.Inbound.OpenAi;
+using Gateway.Providers.OpenAi;
 
 namespace Gateway.Benchmarks;
 

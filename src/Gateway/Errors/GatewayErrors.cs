@@ -1,10 +1,10 @@
-using Gateway.RateLimiting;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Errors;
 
 /// <summary>
-/// Every error the gateway itself produces, in one place. Each is explained in docs/troubleshooting.md
+/// Every error the gateway itself produces, in one place, but for the limits' own (RateLimiting/RateLimitErrors,
+/// kept with the limit types they describe). Each is explained in docs/troubleshooting.md
 /// under its code.
 /// </summary>
 internal static class GatewayErrors
@@ -48,37 +48,6 @@ internal static class GatewayErrors
 
     public static GatewayError TrackingStoreUnavailable(string kind, string reason) => new(StatusCodes.Status503ServiceUnavailable, "server_error", "tracking_store_unavailable", null,
         $"The {kind} tracking store did not answer ({reason}); traces are kept in the journal meanwhile. Try again shortly.");
-
-    /// <summary>A gateway rate limit refused the request: OpenAI's 429, naming the caller's own limit and never others' usage.</summary>
-    public static GatewayError RateLimited(AppliedLimit limit, long requested, TimeSpan? retryAfter)
-    {
-        var per = $"{limit.Kind.Name()} per {limit.DescribeWindow()} on {limit.Describe()}";
-        if (retryAfter is not { } wait)
-        {
-            var asked = limit.Kind == LimitKind.Cost
-                ? "an estimated $" + (requested / (decimal)LimitKinds.NanoUsdPerUsd).ToString("0.00####", System.Globalization.CultureInfo.InvariantCulture)
-                : $"{requested} {limit.Kind.Name()} (the prompt plus max_tokens)";
-            return new(StatusCodes.Status429TooManyRequests, limit.Kind.Name(), "rate_limit_exceeded", null,
-                $"Request too large for {per}: limit {limit.DescribeAmount()}, requested {asked}. Send a shorter prompt or a smaller max_tokens.");
-        }
-
-        var seconds = Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds));
-        return new(StatusCodes.Status429TooManyRequests, limit.Kind.Name(), "rate_limit_exceeded", null,
-            $"Rate limit reached for {per}: limit {limit.DescribeAmount()}. Please try again in {RateLimitHeaders.FormatDuration((long)Math.Ceiling(wait.TotalMilliseconds))}.")
-        {
-            Headers =
-            [
-                new("retry-after", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-                new("retry-after-ms", ((long)Math.Ceiling(wait.TotalMilliseconds)).ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            ],
-        };
-    }
-
-    public static GatewayError RateLimitStoreUnavailable(string reason) => new(StatusCodes.Status503ServiceUnavailable, "server_error", "rate_limit_store_unavailable", null,
-        $"Rate limits could not be checked: the shared limit store did not answer ({reason}) and rate_limits.on_store_down is deny. Try again shortly.")
-    {
-        Headers = [new("retry-after", "1")],
-    };
 
     public static GatewayError EndpointNotFound(string model, IEnumerable<string> available) => new(StatusCodes.Status404NotFound, InvalidRequest, "model_not_found", "model",
         $"The model '{model}' does not exist or you do not have access to it. Endpoints available to you: {JoinOrNone(available)}.");

@@ -1,8 +1,7 @@
 using System.Buffers;
-using Gateway.Api;
+using Gateway.Core;
 using Gateway.Guardrails.Detection;
 using Gateway.Guardrails.Json;
-using Gateway.Routing;
 
 namespace Gateway.Guardrails;
 

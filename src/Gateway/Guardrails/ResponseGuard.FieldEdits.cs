@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
+using Gateway.Core;
 using Gateway.Guardrails.Json;
-using Gateway.Routing;
 
 namespace Gateway.Guardrails;
 

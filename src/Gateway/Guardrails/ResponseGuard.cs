@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
-using Gateway.Routing;
+using Gateway.Core;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Guardrails;

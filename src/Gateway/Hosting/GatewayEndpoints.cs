@@ -1,7 +1,8 @@
 using Gateway.Admin;
-using Gateway.Api;
 using Gateway.Configuration;
+using Gateway.Core;
 using Gateway.Errors;
+using Gateway.Inbound.OpenAi;
 using Gateway.Usage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;

@@ -1,14 +1,13 @@
-using Gateway.Providers.Upstream;
-using Gateway.Api;
 using Gateway.Configuration;
+using Gateway.Pipeline;
 using Gateway.Providers;
 using Gateway.Providers.Anthropic;
+using Gateway.Providers.AzureOpenAi;
 using Gateway.Providers.Bedrock;
 using Gateway.Providers.Gemini;
-using Gateway.Providers.AzureOpenAi;
 using Gateway.Providers.Mock;
 using Gateway.Providers.OpenAi;
-using Gateway.Pipeline;
+using Gateway.Providers.Upstream;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 

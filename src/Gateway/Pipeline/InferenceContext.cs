@@ -1,6 +1,6 @@
-using Gateway.Api;
 using Gateway.Auth;
 using Gateway.Configuration;
+using Gateway.Core;
 using Gateway.Errors;
 using Gateway.Guardrails;
 using Gateway.RateLimiting;
@@ -16,11 +16,14 @@ namespace Gateway.Pipeline;
 /// the caller got. Each fact is set by the one stage that owns it; later stages and teardowns only read it.
 /// The context owns the request's pooled buffers and returns them when the pipeline is done with it.
 /// </summary>
-internal sealed class InferenceContext(HttpContext http, EndpointKind kind, GatewaySnapshot snapshot)
+internal sealed class InferenceContext(HttpContext http, EndpointKind kind, GatewaySnapshot snapshot, IRequestReader reader)
 {
     public HttpContext Http { get; } = http;
 
     public EndpointKind Kind { get; } = kind;
+
+    /// <summary>The inbound API's reader: how this request's body is parsed (again after masking).</summary>
+    public IRequestReader Reader { get; } = reader;
 
     /// <summary>One config revision for the whole request: a reload mid-request does not mix two configs.</summary>
     public GatewaySnapshot Snapshot { get; } = snapshot;

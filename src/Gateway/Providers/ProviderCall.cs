@@ -1,5 +1,5 @@
-using Gateway.Api;
 using Gateway.Auth;
+using Gateway.Core;
 using Gateway.Providers.Upstream;
 using Gateway.Routing;
 using Microsoft.AspNetCore.Http;

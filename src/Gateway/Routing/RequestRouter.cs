@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Gateway.Api;
 using Gateway.Auth;
+using Gateway.Core;
 using Gateway.Errors;
 using Gateway.Providers;
 using Gateway.Providers.Upstream;

@@ -1,6 +1,7 @@
 using System.IO.Hashing;
 using System.Text;
 using Gateway.Configuration.Model;
+using Gateway.Core;
 using Gateway.Errors;
 using Gateway.Providers;
 using Gateway.Providers.Upstream;

@@ -1,3 +1,5 @@
+using Gateway.Core;
+
 namespace Gateway.Tracking;
 
 /// <summary>

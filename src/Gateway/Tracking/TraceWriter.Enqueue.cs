@@ -1,3 +1,4 @@
+
 namespace Gateway.Tracking;
 
 internal sealed partial class TraceWriter

@@ -1,9 +1,8 @@
 using System.Text;
-using Gateway.Api;
 using Gateway.Configuration.Model;
+using Gateway.Core;
 using Gateway.Guardrails;
 using Gateway.Guardrails.Json;
-using Gateway.Routing;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Tests.Guardrails;

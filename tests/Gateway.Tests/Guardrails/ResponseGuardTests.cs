@@ -1,8 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using Gateway.Configuration.Model;
+using Gateway.Core;
 using Gateway.Guardrails;
-using Gateway.Routing;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Tests.Guardrails;

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Text;
 using FakeProviders;
 using FakeProviders.Load;
+using Gateway.Core;
+using Gateway.Inbound.OpenAi;
 using Gateway.Tests.Support;
 using LoadTests.Runner;
 using LoadTests.Runner.Load;
@@ -119,7 +121,7 @@ public sealed class RunnerTests
     {
         var body = Encoding.UTF8.GetBytes(Payloads.Chat("chat", size, stream: true));
 
-        Assert.Null(Gateway.Api.OpenAiRequestReader.TryRead(body, Gateway.Routing.EndpointKind.Chat, out var parsed));
+        Assert.Null(Gateway.Inbound.OpenAi.OpenAiRequestReader.TryRead(body, Gateway.Core.EndpointKind.Chat, out var parsed));
         Assert.True(parsed.Stream);
         Assert.InRange(body.Length, size * 0.9, size * 1.1);
     }

@@ -1,8 +1,9 @@
 using System.Text;
-using Gateway.Api;
 using Gateway.Auth;
 using Gateway.Configuration.Model;
-using Gateway.Routing;
+using Gateway.Core;
+using Gateway.Inbound.OpenAi;
+using Gateway.Providers.OpenAi;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Tests.Performance;

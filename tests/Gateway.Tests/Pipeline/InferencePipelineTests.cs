@@ -1,7 +1,8 @@
+using Gateway.Core;
 using Gateway.Errors;
+using Gateway.Inbound.OpenAi;
 using Gateway.Pipeline;
 using Gateway.Pipeline.Stages;
-using Gateway.Routing;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Tests.Pipeline;
@@ -78,7 +79,7 @@ public sealed class InferencePipelineTests
     }
 
     // The runner never reads the snapshot: only the gateway's own stages do.
-    private static InferenceContext Context() => new(new DefaultHttpContext(), EndpointKind.Chat, snapshot: null!);
+    private static InferenceContext Context() => new(new DefaultHttpContext(), EndpointKind.Chat, snapshot: null!, OpenAiRequestReader.Instance);
 
     private RecordingStage Stage(string name, Func<InferenceContext, ValueTask<bool>>? run = null, Func<InferenceContext, ValueTask>? end = null) =>
         new(name, _calls, run, end);

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Gateway.Routing;
+using Gateway.Core;
 using Gateway.Errors;
 using Gateway.RateLimiting;
 using Gateway.Tracking;
@@ -45,7 +45,7 @@ internal sealed class AdmitLimitsStage(GatewayRateLimiter limiter, GatewayTracin
         if (lease.StoreDownReason is { } reason)
         {
             span?.SetTag("gateway.rate_limit.outcome", "store_down");
-            error = GatewayErrors.RateLimitStoreUnavailable(reason);
+            error = RateLimitErrors.RateLimitStoreUnavailable(reason);
         }
         else
         {
@@ -53,7 +53,7 @@ internal sealed class AdmitLimitsStage(GatewayRateLimiter limiter, GatewayTracin
             span?.SetTag("gateway.rate_limit.outcome", "limited");
             span?.SetTag("gateway.rate_limit.scope", denied.Scope);
             span?.SetTag("gateway.rate_limit.kind", denied.Kind.Name());
-            error = GatewayErrors.RateLimited(denied, lease.DeniedAmount, lease.RetryAfter);
+            error = RateLimitErrors.RateLimited(denied, lease.DeniedAmount, lease.RetryAfter);
         }
 
         span?.SetStatus(ActivityStatusCode.Error, error.Code);

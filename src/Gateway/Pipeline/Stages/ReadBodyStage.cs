@@ -1,4 +1,5 @@
-using Gateway.Api;
+using Gateway.Core;
+
 
 namespace Gateway.Pipeline.Stages;
 

@@ -1,8 +1,7 @@
 using System.Diagnostics;
-using Gateway.Api;
+using Gateway.Core;
 using Gateway.Errors;
 using Gateway.Guardrails;
-using Gateway.Routing;
 using Gateway.Tracking;
 
 namespace Gateway.Pipeline.Stages;
@@ -42,7 +41,7 @@ internal sealed class RequestGuardStage(GatewayTracing tracing, GuardrailTelemet
             if (masked)
             {
                 // The masked body moved the model's token: read it again (the same request, so it reads).
-                _ = OpenAiRequestReader.TryRead(context.Body!.Span, context.Kind, out var parsed);
+                _ = context.Reader.TryRead(context.Body!.Span, context.Kind, out var parsed);
                 context.Parsed = parsed;
             }
         }

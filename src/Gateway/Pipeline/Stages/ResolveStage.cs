@@ -1,11 +1,10 @@
-using Gateway.Routing;
-using Gateway.Api;
+using Gateway.Core;
 using Gateway.Errors;
 
 namespace Gateway.Pipeline.Stages;
 
 /// <summary>
-/// Parses the body once (<see cref="OpenAiRequestReader"/>: one <c>Utf8JsonReader</c> pass that validates it and
+/// Parses the body once (the inbound API's reader: one <c>Utf8JsonReader</c> pass that validates it and
 /// finds every fact the later stages read), then finds the endpoint it names and checks that the caller may call
 /// it and that it serves this operation.
 /// </summary>
@@ -15,7 +14,7 @@ internal sealed class ResolveStage : IInferenceStage
 
     public ValueTask<bool> RunAsync(InferenceContext context)
     {
-        if (OpenAiRequestReader.TryRead(context.Body!.Span, context.Kind, out var parsed) is { } invalid)
+        if (context.Reader.TryRead(context.Body!.Span, context.Kind, out var parsed) is { } invalid)
         {
             return context.FailAsync(invalid);
         }

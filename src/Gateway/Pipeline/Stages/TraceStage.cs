@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Gateway.Routing;
+using Gateway.Core;
 using Gateway.Errors;
 using Gateway.Tracking;
 using Microsoft.AspNetCore.Http;

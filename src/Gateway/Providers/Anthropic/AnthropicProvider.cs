@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Gateway.Core;
 using Gateway.Errors;
 using Gateway.Providers.Translation;
 using Microsoft.AspNetCore.Http;
@@ -34,9 +35,9 @@ internal sealed class AnthropicProvider(
     public async Task<AttemptResult> SendAsync(ProviderCall call)
     {
         var context = call.HttpContext;
-        if (call.Endpoint.Kind != Routing.EndpointKind.Chat)
+        if (call.Endpoint.Kind != EndpointKind.Chat)
         {
-            return AttemptResult.Refused(GatewayErrors.UnsupportedParameter(Api.InferencePaths.Prefix + Routing.EndpointKinds.Operation(call.Endpoint.Kind), name, Type));
+            return AttemptResult.Refused(GatewayErrors.UnsupportedParameter(InferencePaths.Prefix + EndpointKinds.Operation(call.Endpoint.Kind), name, Type));
         }
 
         if (OpenAiChatReader.TryRead(call.Body.Memory, new ChatTarget(name, Type, Features, call.Endpoint.Config.DropUnsupportedParams), out var request) is { } invalid)

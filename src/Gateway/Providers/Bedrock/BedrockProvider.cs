@@ -1,9 +1,9 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Amazon.Runtime;
+using Gateway.Core;
 using Gateway.Errors;
 using Gateway.Providers.Translation;
-using Gateway.Routing;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Providers.Bedrock;
@@ -31,7 +31,7 @@ internal sealed class BedrockProvider(
         var context = call.HttpContext;
         if (call.Endpoint.Kind != EndpointKind.Chat)
         {
-            return AttemptResult.Refused(GatewayErrors.UnsupportedParameter(Api.InferencePaths.Prefix + EndpointKinds.Operation(call.Endpoint.Kind), name, Type));
+            return AttemptResult.Refused(GatewayErrors.UnsupportedParameter(InferencePaths.Prefix + EndpointKinds.Operation(call.Endpoint.Kind), name, Type));
         }
 
         var drop = call.Endpoint.Config.DropUnsupportedParams;

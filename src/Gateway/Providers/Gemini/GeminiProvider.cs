@@ -1,9 +1,9 @@
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Gateway.Core;
 using Gateway.Errors;
 using Gateway.Providers.Translation;
-using Gateway.Routing;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Providers.Gemini;
@@ -31,7 +31,7 @@ internal sealed class GeminiProvider(
     {
         EndpointKind.Chat => ChatAsync(call),
         EndpointKind.Embeddings => EmbeddingsAsync(call),
-        _ => Task.FromResult(AttemptResult.Refused(GatewayErrors.UnsupportedParameter(Api.InferencePaths.Prefix + EndpointKinds.Operation(call.Endpoint.Kind), name, Type))),
+        _ => Task.FromResult(AttemptResult.Refused(GatewayErrors.UnsupportedParameter(InferencePaths.Prefix + EndpointKinds.Operation(call.Endpoint.Kind), name, Type))),
     };
 
     private async Task<AttemptResult> ChatAsync(ProviderCall call)

@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Text.Json;
 using Gateway.Configuration.Model;
+using Gateway.Core;
 using Gateway.Errors;
-using Gateway.Routing;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Providers.Mock;

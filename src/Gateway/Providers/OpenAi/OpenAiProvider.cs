@@ -1,4 +1,3 @@
-using Gateway.Api;
 using Gateway.Errors;
 using Gateway.Providers.Upstream;
 using Microsoft.AspNetCore.Http;

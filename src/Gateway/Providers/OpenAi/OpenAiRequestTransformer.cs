@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
-using Gateway.Api;
 using Gateway.Auth;
+using Gateway.Core;
 using Gateway.Errors;
 using Gateway.Providers.Upstream;
 using Microsoft.AspNetCore.Http;

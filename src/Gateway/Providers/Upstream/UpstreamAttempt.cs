@@ -10,7 +10,7 @@ internal sealed record AttemptTimeouts(TimeSpan Connect, TimeSpan FirstByte, Tim
 
 /// <summary>
 /// One attempt at one target, as the upstream HTTP layer sees it: who is called, how long each wait may be, and
-/// what went wrong. Travels as an HttpContext feature (for YARP's transformer) and as a request option (for the
+/// what went wrong. Handed to the attempt's own YARP transformer, and travels as a request option (for the
 /// invoker and the body stream).
 /// </summary>
 internal sealed class UpstreamAttempt(string provider, string model, AttemptTimeouts timeouts)

@@ -8,12 +8,15 @@ namespace Gateway.Providers.Upstream;
 /// The one pooled connection handler for upstream HTTP calls, shared by every provider and every config
 /// revision so reloads keep warm connections. YARP takes an <see cref="HttpMessageInvoker"/>, not an
 /// HttpClient, which would buffer responses. Each call's <see cref="UpstreamAttempt"/> sets its connect,
-/// first-byte and idle timeouts.
+/// first-byte and idle timeouts, on the gateway's <see cref="TimeProvider"/>.
 /// </summary>
 internal sealed class UpstreamInvoker : IDisposable
 {
-    public UpstreamInvoker()
+    private readonly BodyWatch _watch;
+
+    public UpstreamInvoker(TimeProvider time)
     {
+        _watch = new BodyWatch(time);
         var handler = new SocketsHttpHandler
         {
             UseProxy = false,
@@ -22,27 +25,30 @@ internal sealed class UpstreamInvoker : IDisposable
             AutomaticDecompression = DecompressionMethods.None,
             UseCookies = false,
             EnableMultipleHttp2Connections = true,
-            ConnectCallback = ConnectAsync,
+            ConnectCallback = (context, cancellationToken) => ConnectAsync(context, time, cancellationToken),
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
             // Deliberate: no traceparent to third-party providers (it would leak our trace ids and cost CPU
             // on every call); the gateway's own trace records each attempt instead.
             ActivityHeadersPropagator = DistributedContextPropagator.CreateNoOutputPropagator(),
         };
-        Invoker = new TimedInvoker(handler);
+        Invoker = new TimedInvoker(handler, time, _watch);
     }
 
     public HttpMessageInvoker Invoker { get; }
 
-    public void Dispose() => Invoker.Dispose();
+    public void Dispose()
+    {
+        Invoker.Dispose();
+        _watch.Dispose();
+    }
 
     /// <summary>Opens the TCP connection within the attempt's connect timeout (SocketsHttpHandler has only one, for every call).</summary>
-    private static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    private static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, TimeProvider time, CancellationToken cancellationToken)
     {
         var limit = context.InitialRequestMessage.Options.TryGetValue(UpstreamAttempt.OptionKey, out var attempt)
             ? attempt.Timeouts.Connect
             : AttemptTimeouts.DefaultConnect;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(limit);
+        using var timeout = new AttemptTimer(limit, time, cancellationToken);
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
@@ -62,7 +68,7 @@ internal sealed class UpstreamInvoker : IDisposable
     }
 
     /// <summary>Bounds the wait for the response headers, and hands the body out through a <see cref="WatchedBodyStream"/>.</summary>
-    private sealed class TimedInvoker(HttpMessageHandler handler) : HttpMessageInvoker(handler, disposeHandler: true)
+    private sealed class TimedInvoker(HttpMessageHandler handler, TimeProvider time, BodyWatch watch) : HttpMessageInvoker(handler, disposeHandler: true)
     {
         public override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
@@ -71,8 +77,7 @@ internal sealed class UpstreamInvoker : IDisposable
                 return await base.SendAsync(request, cancellationToken);
             }
 
-            using var firstByte = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            firstByte.CancelAfter(attempt.Timeouts.FirstByte);
+            using var firstByte = new AttemptTimer(attempt.Timeouts.FirstByte, time, cancellationToken);
             HttpResponseMessage response;
             try
             {
@@ -83,7 +88,7 @@ internal sealed class UpstreamInvoker : IDisposable
                 throw new UpstreamTimeoutException("response", attempt.Timeouts.FirstByte, ex);
             }
 
-            response.Content = new WatchedBodyContent(response.Content, attempt);
+            response.Content = new WatchedBodyContent(response.Content, attempt, watch);
             return response;
         }
     }

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net;
 using System.Runtime.ExceptionServices;
 using System.Text;
@@ -12,11 +10,13 @@ internal sealed class WatchedBodyContent : HttpContent
 {
     private readonly HttpContent _inner;
     private readonly UpstreamAttempt _attempt;
+    private readonly BodyWatch _watch;
 
-    public WatchedBodyContent(HttpContent inner, UpstreamAttempt attempt)
+    public WatchedBodyContent(HttpContent inner, UpstreamAttempt attempt, BodyWatch watch)
     {
         _inner = inner;
         _attempt = attempt;
+        _watch = watch;
         foreach (var (name, values) in inner.Headers)
         {
             Headers.TryAddWithoutValidation(name, values);
@@ -28,7 +28,7 @@ internal sealed class WatchedBodyContent : HttpContent
     private bool IsEventStream => Headers.ContentType?.MediaType == "text/event-stream";
 
     protected override async Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken) =>
-        _stream = new WatchedBodyStream(await _inner.ReadAsStreamAsync(cancellationToken), _attempt, IsEventStream);
+        _stream = new WatchedBodyStream(await _inner.ReadAsStreamAsync(cancellationToken), _attempt, IsEventStream, _watch);
 
     protected override Task<Stream> CreateContentReadStreamAsync() => CreateContentReadStreamAsync(CancellationToken.None);
 
@@ -59,34 +59,11 @@ internal sealed class WatchedBodyContent : HttpContent
 }
 
 /// <summary>
-/// One heartbeat for every open upstream body: a timer per body (or re-armed per read) cost the time-to-first-token
-/// tail dearly under load. Each tick asks every watched body whether its pending read has waited past its idle limit.
-/// </summary>
-internal static class BodyWatch
-{
-    private static readonly TimeSpan Period = TimeSpan.FromMilliseconds(100);
-    private static readonly ConcurrentDictionary<WatchedBodyStream, byte> Open = new();
-    private static readonly ITimer Heartbeat = TimeProvider.System.CreateTimer(static _ => Tick(), null, Period, Period);
-
-    public static void Watch(WatchedBodyStream body) => Open.TryAdd(body, 0);
-
-    public static void Unwatch(WatchedBodyStream body) => Open.TryRemove(body, out _);
-
-    private static void Tick()
-    {
-        foreach (var (body, _) in Open)
-        {
-            body.Check();
-        }
-    }
-}
-
-/// <summary>
 /// Reads an upstream body with the attempt's idle timeout on every read. For an event stream relayed as it is,
 /// a break (reset, timeout, or an end before <c>data: [DONE]</c>) does not cut the client off: the stream ends
 /// with an OpenAI error event instead, so SDKs raise a clear error rather than a network one.
 /// </summary>
-internal sealed class WatchedBodyStream(Stream inner, UpstreamAttempt attempt, bool eventStream) : Stream
+internal sealed class WatchedBodyStream(Stream inner, UpstreamAttempt attempt, bool eventStream, BodyWatch watch) : Stream
 {
     private static readonly byte[] DoneMarker = "[DONE]"u8.ToArray();
     private readonly byte[] _recent = new byte[16];
@@ -114,10 +91,10 @@ internal sealed class WatchedBodyStream(Stream inner, UpstreamAttempt attempt, b
         if (!_watched)
         {
             _watched = true;
-            BodyWatch.Watch(this);
+            watch.Watch(this);
         }
 
-        Volatile.Write(ref _readSince, Stopwatch.GetTimestamp());
+        Volatile.Write(ref _readSince, watch.Time.GetTimestamp());
         int read;
         try
         {
@@ -139,7 +116,7 @@ internal sealed class WatchedBodyStream(Stream inner, UpstreamAttempt attempt, b
         if (read == 0 && buffer.Length > 0)
         {
             // (A zero-length read is YARP waiting for data before it rents a buffer, not the end.)
-            BodyWatch.Unwatch(this);
+            watch.Unwatch(this);
             return _relayedEvents && !EndsWithDone()
                 ? Break(buffer.Span, new IOException("the provider ended the stream early, without its end marker"))
                 : 0;
@@ -157,10 +134,10 @@ internal sealed class WatchedBodyStream(Stream inner, UpstreamAttempt attempt, b
     internal void Check()
     {
         var since = Volatile.Read(ref _readSince);
-        if (since != 0 && Stopwatch.GetElapsedTime(since) >= attempt.Timeouts.Idle)
+        if (since != 0 && watch.Time.GetElapsedTime(since) >= attempt.Timeouts.Idle)
         {
             _idleTimedOut = true;
-            BodyWatch.Unwatch(this);
+            watch.Unwatch(this);
             inner.Dispose();
         }
     }
@@ -169,7 +146,7 @@ internal sealed class WatchedBodyStream(Stream inner, UpstreamAttempt attempt, b
 
     private int Break(Span<byte> buffer, Exception exception)
     {
-        BodyWatch.Unwatch(this);
+        watch.Unwatch(this);
         if (!eventStream || !attempt.Relayed)
         {
             ExceptionDispatchInfo.Throw(exception);
@@ -226,7 +203,7 @@ internal sealed class WatchedBodyStream(Stream inner, UpstreamAttempt attempt, b
     {
         if (disposing)
         {
-            BodyWatch.Unwatch(this);
+            watch.Unwatch(this);
             inner.Dispose();
         }
 

@@ -1,15 +1,15 @@
 using System.Text.Json;
 using Gateway.Auth;
 using Gateway.Configuration;
+using Gateway.Core;
 using Gateway.Errors;
 using Gateway.Pipeline;
-using Gateway.Routing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Gateway.Api;
+namespace Gateway.Inbound.OpenAi;
 
 internal static class InferenceEndpoints
 {
@@ -19,9 +19,9 @@ internal static class InferenceEndpoints
         // One config revision for the whole request: a reload mid-request does not mix two configs.
         var pipeline = app.ServiceProvider.GetRequiredService<InferencePipeline>();
         var store = app.ServiceProvider.GetRequiredService<ConfigStore>();
-        app.MapPost(InferencePaths.ChatCompletions, context => pipeline.RunAsync(new InferenceContext(context, EndpointKind.Chat, store.Current)));
-        app.MapPost(InferencePaths.Completions, context => pipeline.RunAsync(new InferenceContext(context, EndpointKind.Completions, store.Current)));
-        app.MapPost(InferencePaths.Embeddings, context => pipeline.RunAsync(new InferenceContext(context, EndpointKind.Embeddings, store.Current)));
+        app.MapPost(InferencePaths.ChatCompletions, context => pipeline.RunAsync(new InferenceContext(context, EndpointKind.Chat, store.Current, OpenAiRequestReader.Instance)));
+        app.MapPost(InferencePaths.Completions, context => pipeline.RunAsync(new InferenceContext(context, EndpointKind.Completions, store.Current, OpenAiRequestReader.Instance)));
+        app.MapPost(InferencePaths.Embeddings, context => pipeline.RunAsync(new InferenceContext(context, EndpointKind.Embeddings, store.Current, OpenAiRequestReader.Instance)));
         app.MapGet(InferencePaths.Models, ListModelsAsync).RequireGatewayKey();
         return app;
     }

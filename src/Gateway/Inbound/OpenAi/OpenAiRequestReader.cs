@@ -1,17 +1,26 @@
 using System.Text.Json;
+using Gateway.Core;
 using Gateway.Errors;
-using Gateway.Routing;
 
-namespace Gateway.Api;
+namespace Gateway.Inbound.OpenAi;
 
 /// <summary>
 /// Validates an OpenAI request body and finds the fields routing needs, in a single
 /// <see cref="Utf8JsonReader"/> pass (no tree, no re-serialisation): about 1.5 ms per MB of escape-heavy chat text,
 /// far less for plain text (loadtests/Benchmarks).
 /// </summary>
-internal static class OpenAiRequestReader
+internal sealed class OpenAiRequestReader : IRequestReader
 {
+    /// <summary>The reader the OpenAI routes hand the pipeline.</summary>
+    public static readonly OpenAiRequestReader Instance = new();
+
     private static readonly JsonReaderOptions Options = new() { MaxDepth = 256 };
+
+    private OpenAiRequestReader()
+    {
+    }
+
+    GatewayError? IRequestReader.TryRead(ReadOnlySpan<byte> body, EndpointKind kind, out ParsedRequest parsed) => TryRead(body, kind, out parsed);
 
     public static GatewayError? TryRead(ReadOnlySpan<byte> body, EndpointKind kind, out ParsedRequest parsed)
     {

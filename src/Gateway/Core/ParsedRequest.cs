@@ -1,4 +1,4 @@
-namespace Gateway.Api;
+namespace Gateway.Core;
 
 /// <summary>
 /// What the gateway needs from an OpenAI request body, found in one pass without building a tree.

@@ -1,4 +1,4 @@
-namespace Gateway.Api;
+namespace Gateway.Providers.OpenAi;
 
 /// <summary>
 /// A read-only stream over the request body with one byte range replaced (the model value), so a

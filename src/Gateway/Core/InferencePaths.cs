@@ -1,4 +1,4 @@
-namespace Gateway.Api;
+namespace Gateway.Core;
 
 /// <summary>The OpenAI-compatible surface lives under /v1, as the SDKs expect of a base URL.</summary>
 internal static class InferencePaths

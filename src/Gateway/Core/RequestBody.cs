@@ -2,7 +2,7 @@ using System.Buffers;
 using Gateway.Errors;
 using Microsoft.AspNetCore.Http;
 
-namespace Gateway.Api;
+namespace Gateway.Core;
 
 /// <summary>
 /// The request body, read once into a pooled buffer that every stage shares. Returned to the pool

@@ -1,8 +1,9 @@
 using System.Text;
-using Gateway.Api;
-using Gateway.Routing;
+using Gateway.Core;
+using Gateway.Inbound.OpenAi;
+using Gateway.Providers.OpenAi;
 
-namespace Gateway.Tests.Api;
+namespace Gateway.Tests.Inbound.OpenAi;
 
 public sealed class OpenAiRequestReaderTests
 {

@@ -1,4 +1,4 @@
-namespace Gateway.Routing;
+namespace Gateway.Core;
 
 /// <summary>The OpenAI operation an endpoint serves.</summary>
 internal enum EndpointKind

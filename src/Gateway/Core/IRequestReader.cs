@@ -1,0 +1,13 @@
+using Gateway.Errors;
+
+namespace Gateway.Core;
+
+/// <summary>
+/// An inbound API's reader: one pass over a request body in that API's shape that validates it and yields the
+/// facts the pipeline's stages need. Each inbound API brings one; the pipeline knows none of them by name.
+/// </summary>
+internal interface IRequestReader
+{
+    /// <summary>The request's facts, or the 400 that says what is wrong with it.</summary>
+    GatewayError? TryRead(ReadOnlySpan<byte> body, EndpointKind kind, out ParsedRequest parsed);
+}
