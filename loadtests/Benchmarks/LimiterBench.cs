@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Gateway.Auth;
 using Gateway.Configuration;
 using Gateway.Hosting;
 using Gateway.Providers;
@@ -51,7 +52,7 @@ internal static class LimiterBench
                 rate_limits: { store: "{{store}}", key_prefix: "bench-{{Guid.NewGuid():N}}" }
                 tracking: { enabled: false }
                 """);
-            var app = GatewayApplication.Build(ConfigLoader.Load(ConfigSource.FromFile(path), ProviderRegistry.KnownTypes), "http://127.0.0.1:0");
+            var app = GatewayApplication.Build(ConfigLoader.Load(ConfigSource.FromFile(path), ProviderRegistry.Rules), "http://127.0.0.1:0");
             await app.StartAsync();
             try
             {

@@ -45,7 +45,7 @@ public class TracingBenchmarks
             providers: { demo: { type: mock } }
             endpoints: { chat: { targets: [ { provider: demo, model: m } ] } }
             """);
-        _app = GatewayApplication.Build(ConfigLoader.Load(ConfigSource.FromFile(path), ProviderRegistry.KnownTypes), "http://127.0.0.1:0");
+        _app = GatewayApplication.Build(ConfigLoader.Load(ConfigSource.FromFile(path), ProviderRegistry.Rules), "http://127.0.0.1:0");
         _tracing = _app.Services.GetRequiredService<GatewayTracing>();
         _tracking = _app.Services.GetRequiredService<ConfigStore>().Current.Config.Tracking;
     }

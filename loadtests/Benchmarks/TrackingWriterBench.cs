@@ -59,7 +59,7 @@ internal static class TrackingWriterBench
                 endpoints: { chat: { targets: [ { provider: demo, model: m } ] } }
                 tracking: { store: "{{storeUrl}}", journal: "{{Path.Combine(directory, "journal")}}" }
                 """);
-            var loaded = ConfigLoader.Load(ConfigSource.FromFile(path), ProviderRegistry.KnownTypes);
+            var loaded = ConfigLoader.Load(ConfigSource.FromFile(path), ProviderRegistry.Rules);
             await using var app = GatewayApplication.Build(loaded, "http://127.0.0.1:0");
             await app.StartAsync();
             var writer = app.Services.GetRequiredService<TraceWriter>();

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Gateway.Auth;
 using Gateway.Configuration;
 using Gateway.Errors;
+using Gateway.Routing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

@@ -18,7 +18,7 @@ internal sealed record ConfigLoadResult(ConfigSource Source, GatewayConfig? Conf
 /// <summary>Reads, binds and validates gateway.yaml. Pure: no side effects beyond reading the file.</summary>
 internal static class ConfigLoader
 {
-    public static ConfigLoadResult Load(ConfigSource source, IReadOnlyCollection<string> providerTypes, Func<string, string?>? environment = null)
+    public static ConfigLoadResult Load(ConfigSource source, IProviderRules providers, Func<string, string?>? environment = null)
     {
         byte[] bytes;
         try
@@ -32,10 +32,10 @@ internal static class ConfigLoader
         }
 
         var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        return Parse(source, Encoding.UTF8.GetString(bytes), hash, providerTypes, environment ?? Environment.GetEnvironmentVariable);
+        return Parse(source, Encoding.UTF8.GetString(bytes), hash, providers, environment ?? Environment.GetEnvironmentVariable);
     }
 
-    public static ConfigLoadResult Parse(ConfigSource source, string text, string hash, IReadOnlyCollection<string> providerTypes, Func<string, string?> environment)
+    public static ConfigLoadResult Parse(ConfigSource source, string text, string hash, IProviderRules providers, Func<string, string?> environment)
     {
         var errors = new List<ConfigError>();
         var root = YamlTreeReader.Read(text, errors);
@@ -50,7 +50,7 @@ internal static class ConfigLoader
         if (config is not null)
         {
             // Semantic rules run even after binding errors, so one pass shows every problem.
-            errors.AddRange(ConfigValidator.Validate(config, binder.SourceMap, providerTypes));
+            errors.AddRange(ConfigValidator.Validate(config, binder.SourceMap, providers));
         }
 
         var ordered = errors.OrderBy(e => e.Position.Line).ThenBy(e => e.Position.Column).ToArray();

@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gateway.Configuration.Binding;
 using Gateway.Configuration.Model;
-using Gateway.Providers;
 
 namespace Gateway.Configuration;
 
@@ -15,7 +14,7 @@ internal static class ConfigSchemaGenerator
     private const string DurationPattern = "^[0-9]+(ms|s|m|h|d)$";
     private const string EnvReferencePattern = "\\$\\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\\}";
 
-    public static string Generate()
+    public static string Generate(IReadOnlyCollection<string> providerTypes)
     {
         var schema = new JsonObject
         {
@@ -23,7 +22,7 @@ internal static class ConfigSchemaGenerator
             ["$id"] = "https://github.com/gateway/gateway/config/gateway.schema.json",
             ["title"] = "gateway.yaml",
         };
-        foreach (var (key, value) in Record(typeof(GatewayConfig)))
+        foreach (var (key, value) in Record(typeof(GatewayConfig), providerTypes))
         {
             schema[key] = value?.DeepClone();
         }
@@ -31,14 +30,14 @@ internal static class ConfigSchemaGenerator
         return schema.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
     }
 
-    private static JsonObject Record(Type type)
+    private static JsonObject Record(Type type, IReadOnlyCollection<string> providerTypes)
     {
         var info = ConfigTypeInfo.For(type);
         var properties = new JsonObject();
         var required = new JsonArray();
         foreach (var property in info.Properties)
         {
-            var node = Schema(property.Property.PropertyType, property);
+            var node = Schema(property.Property.PropertyType, property, providerTypes);
             if (property.Description is not null)
             {
                 node["description"] = property.Description;
@@ -67,36 +66,36 @@ internal static class ConfigSchemaGenerator
         return schema;
     }
 
-    private static JsonObject Schema(Type type, ConfigPropertyInfo? property)
+    private static JsonObject Schema(Type type, ConfigPropertyInfo? property, IReadOnlyCollection<string> providerTypes)
     {
         var underlying = Nullable.GetUnderlyingType(type) ?? type;
         var nullable = property?.IsNullable == true;
         JsonObject schema;
         if (underlying.IsGenericType && underlying.GetGenericTypeDefinition() == typeof(IReadOnlyList<>))
         {
-            schema = new JsonObject { ["type"] = "array", ["items"] = Schema(underlying.GetGenericArguments()[0], null) };
+            schema = new JsonObject { ["type"] = "array", ["items"] = Schema(underlying.GetGenericArguments()[0], null, providerTypes) };
         }
         else if (underlying.IsGenericType && underlying.GetGenericTypeDefinition() == typeof(IReadOnlyDictionary<,>))
         {
-            schema = new JsonObject { ["type"] = "object", ["additionalProperties"] = Schema(underlying.GetGenericArguments()[1], null) };
+            schema = new JsonObject { ["type"] = "object", ["additionalProperties"] = Schema(underlying.GetGenericArguments()[1], null, providerTypes) };
         }
         else if (ConfigTypeInfo.IsConfigRecord(underlying))
         {
-            schema = Record(underlying);
+            schema = Record(underlying, providerTypes);
         }
         else
         {
-            schema = Scalar(underlying, property);
+            schema = Scalar(underlying, property, providerTypes);
         }
 
         return nullable ? new JsonObject { ["anyOf"] = new JsonArray(schema, new JsonObject { ["type"] = "null" }) } : schema;
     }
 
-    private static JsonObject Scalar(Type type, ConfigPropertyInfo? property)
+    private static JsonObject Scalar(Type type, ConfigPropertyInfo? property, IReadOnlyCollection<string> providerTypes)
     {
         if (property?.YamlName == "type" && property.Property.DeclaringType == typeof(ProviderConfig))
         {
-            return new JsonObject { ["enum"] = new JsonArray(ProviderRegistry.KnownTypes.Order(StringComparer.Ordinal).Select(t => (JsonNode)t!).ToArray()) };
+            return new JsonObject { ["enum"] = new JsonArray(providerTypes.Order(StringComparer.Ordinal).Select(t => (JsonNode)t!).ToArray()) };
         }
 
         if (property?.AllowedValues is { } allowed)

@@ -1,6 +1,5 @@
-using Gateway.Auth;
-using Gateway.Providers;
-using Gateway.Routing;
+using System.Collections.Frozen;
+using Gateway.Configuration.Validation;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Configuration;
@@ -15,14 +14,14 @@ internal sealed record ReloadOutcome(bool Applied, bool Unchanged, int Revision,
 internal sealed partial class ConfigStore
 {
     private readonly Lock _reloadLock = new();
-    private readonly ProviderRegistry _providers;
-    private readonly Routing.Resilience.TargetCircuits _circuits;
+    private readonly IProviderRules _providers;
+    private readonly ISnapshotCompiler[] _compilers;
     private readonly TimeProvider _time;
     private readonly ILogger<ConfigStore> _logger;
     private readonly ConfigMetrics _metrics;
     private GatewaySnapshot _current;
 
-    public ConfigStore(ConfigLoadResult initial, ProviderRegistry providers, Routing.Resilience.TargetCircuits circuits, TimeProvider time, ILogger<ConfigStore> logger, ConfigMetrics metrics)
+    public ConfigStore(ConfigLoadResult initial, IProviderRules providers, IEnumerable<ISnapshotCompiler> compilers, TimeProvider time, ILogger<ConfigStore> logger, ConfigMetrics metrics)
     {
         if (!initial.IsValid)
         {
@@ -30,7 +29,7 @@ internal sealed partial class ConfigStore
         }
 
         _providers = providers;
-        _circuits = circuits;
+        _compilers = [.. compilers];
         _time = time;
         _logger = logger;
         _metrics = metrics;
@@ -52,7 +51,7 @@ internal sealed partial class ConfigStore
         lock (_reloadLock)
         {
             var current = Current;
-            var result = RejectRestartOnlyChanges(ConfigLoader.Load(current.Source, _providers.Types), current);
+            var result = RejectRestartOnlyChanges(ConfigLoader.Load(current.Source, _providers), current);
             var now = _time.GetUtcNow();
             if (!result.IsValid)
             {
@@ -103,7 +102,8 @@ internal sealed partial class ConfigStore
     private GatewaySnapshot Compile(ConfigLoadResult result, int revision)
     {
         var config = result.Config!;
-        return new GatewaySnapshot(revision, result.Hash, _time.GetUtcNow(), result.Source, config, RouteTable.Create(config, _providers, _circuits, _time), KeyTable.Create(config.Keys), Guardrails.GuardrailTable.Create(config));
+        var parts = _compilers.ToFrozenDictionary(c => c.PartType, c => c.Compile(config));
+        return new GatewaySnapshot(revision, result.Hash, _time.GetUtcNow(), result.Source, config, parts);
     }
 
     private static partial class Log

@@ -1,14 +1,15 @@
-using Gateway.Auth;
+using System.Collections.Frozen;
 using Gateway.Configuration.Model;
-using Gateway.Routing;
 
 namespace Gateway.Configuration;
 
 /// <summary>
 /// One validated config revision compiled for the data plane. Immutable: a request takes the current
-/// snapshot once and uses it to the end, so a reload never changes a request half-way.
+/// snapshot once and uses it to the end, so a reload never changes a request half-way. Besides the config it
+/// carries each feature's table compiled from it (<see cref="ISnapshotCompiler"/>), which the features read
+/// through their own extension properties (snapshot.Routes, snapshot.Keys, snapshot.Guardrails).
 /// </summary>
-internal sealed class GatewaySnapshot(int revision, string hash, DateTimeOffset loadedAt, ConfigSource source, GatewayConfig config, RouteTable routes, KeyTable keys, Guardrails.GuardrailTable guardrails)
+internal sealed class GatewaySnapshot(int revision, string hash, DateTimeOffset loadedAt, ConfigSource source, GatewayConfig config, FrozenDictionary<Type, object> parts)
 {
     public int Revision { get; } = revision;
 
@@ -24,10 +25,9 @@ internal sealed class GatewaySnapshot(int revision, string hash, DateTimeOffset 
 
     public GatewayConfig Config { get; } = config;
 
-    public RouteTable Routes { get; } = routes;
-
-    public KeyTable Keys { get; } = keys;
-
-    /// <summary>Each endpoint's guardrails, compiled (custom patterns included) once per revision.</summary>
-    public Guardrails.GuardrailTable Guardrails { get; } = guardrails;
+    /// <summary>The feature table of type <typeparamref name="TPart"/> compiled for this revision.</summary>
+    public TPart Part<TPart>() where TPart : class =>
+        parts.TryGetValue(typeof(TPart), out var part)
+            ? (TPart)part
+            : throw new InvalidOperationException($"No {typeof(TPart).Name} is compiled into config snapshots: its feature registered no ISnapshotCompiler");
 }

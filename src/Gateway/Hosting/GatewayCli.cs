@@ -26,7 +26,7 @@ internal static class GatewayCli
         var schema = new Command("schema", "Print the JSON Schema of gateway.yaml (for editors and config/gateway.schema.json).");
         schema.SetAction(_ =>
         {
-            output.Write(ConfigSchemaGenerator.Generate());
+            output.Write(ConfigSchemaGenerator.Generate(ProviderRegistry.KnownTypes));
             return 0;
         });
         root.Subcommands.Add(schema);
@@ -53,7 +53,7 @@ internal static class GatewayCli
 
     private static int Validate(string path, TextWriter output)
     {
-        var result = ConfigLoader.Load(ConfigSource.FromFile(path), ProviderRegistry.KnownTypes);
+        var result = ConfigLoader.Load(ConfigSource.FromFile(path), ProviderRegistry.Rules);
         if (result.IsValid)
         {
             var config = result.Config!;
@@ -73,7 +73,7 @@ internal static class GatewayCli
     private static async Task<int> ServeAsync(string? configPath, TextWriter error, CancellationToken cancellationToken)
     {
         var source = ConfigSource.Resolve(configPath, Environment.GetEnvironmentVariable(ConfigSource.EnvironmentVariable));
-        var result = ConfigLoader.Load(source, ProviderRegistry.KnownTypes);
+        var result = ConfigLoader.Load(source, ProviderRegistry.Rules);
         if (!result.IsValid)
         {
             foreach (var line in result.FormattedErrors)

@@ -31,6 +31,11 @@ internal static class GatewayServiceCollectionExtensions
     {
         services.AddMetrics();
         services.TryAddSingleton<ConfigMetrics>();
+        services.TryAddSingleton(ProviderRegistry.Rules);
+        // Each feature compiles its own table from every revision; the snapshot carries them.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISnapshotCompiler, Routing.RouteTableCompiler>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISnapshotCompiler, Auth.KeyTableCompiler>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISnapshotCompiler, Guardrails.GuardrailTableCompiler>());
         services.TryAddSingleton(sp => ActivatorUtilities.CreateInstance<ConfigStore>(sp, initialConfig));
         services.AddHostedService<ConfigFileWatcher>();
     }

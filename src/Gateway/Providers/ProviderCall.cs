@@ -1,10 +1,13 @@
 using Gateway.Auth;
+using Gateway.Configuration.Model;
 using Gateway.Core;
 using Gateway.Providers.Upstream;
-using Gateway.Routing;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Providers;
 
-/// <summary>One attempt to serve a request with one target.</summary>
-internal sealed record ProviderCall(HttpContext HttpContext, CallerIdentity Caller, RoutedEndpoint Endpoint, RouteTarget Target, RequestBody Body, ParsedRequest Request, UpstreamAttempt Attempt);
+/// <summary>One attempt to serve a request with one target: what a provider needs, in no router's terms.</summary>
+/// <param name="Kind">The operation the endpoint serves.</param>
+/// <param name="Endpoint">The endpoint's config (max tokens, dropping unsupported parameters).</param>
+internal sealed record ProviderCall(HttpContext HttpContext, CallerIdentity Caller, EndpointKind Kind, EndpointConfig Endpoint, ProviderTarget Target,
+    RequestBody Body, ParsedRequest Request, UpstreamAttempt Attempt);

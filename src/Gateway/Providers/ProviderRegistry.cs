@@ -10,6 +10,9 @@ internal sealed class ProviderRegistry
     public static readonly IReadOnlyCollection<string> KnownTypes =
         [.. OpenAi.OpenAiPresets.All.Keys, AzureOpenAi.AzureOpenAiProviderFactory.Type, Anthropic.AnthropicProvider.Type, Gemini.GeminiProvider.Type, Bedrock.BedrockProvider.Type, Mock.MockProviderFactory.Type];
 
+    /// <summary>The provider types and their own settings rules, for the config validator.</summary>
+    public static Configuration.Validation.IProviderRules Rules => ProviderSettingsRules.Instance;
+
     private readonly FrozenDictionary<string, IProviderFactory> _factories;
 
     public ProviderRegistry(IEnumerable<IProviderFactory> factories)

@@ -154,7 +154,7 @@ internal sealed partial class RequestRouter(TimeProvider time, Random random, Ga
         var attempt = new UpstreamAttempt(target.ProviderName, target.Model, timeouts);
         using var span = StartAttemptSpan(endpoint, target, log.Calls + 1);
         var started = time.GetTimestamp();
-        var result = await target.Provider.SendAsync(new ProviderCall(context, caller, endpoint, target, body, parsed, attempt));
+        var result = await target.Provider.SendAsync(new ProviderCall(context, caller, endpoint.Kind, endpoint.Config, target.Call, body, parsed, attempt));
         var latency = time.GetElapsedTime(started);
         var outcome = result.Status switch
         {

@@ -1,5 +1,3 @@
-using System.Text;
-using System.Text.Json;
 using Gateway.Providers;
 
 namespace Gateway.Routing;
@@ -16,8 +14,7 @@ internal sealed class RouteTarget
         Weight = weight;
         Timeouts = timeouts;
         Circuit = circuit;
-        ModelToken = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(model));
-        ModelTokenAskingUsage = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(model) + ",\"stream_options\":{\"include_usage\":true}");
+        Call = new ProviderTarget(model);
     }
 
     public string ProviderName { get; }
@@ -37,12 +34,6 @@ internal sealed class RouteTarget
     /// <summary>The circuit breaker of this provider and model, shared with every endpoint that sends to it.</summary>
     public Resilience.TargetCircuit Circuit { get; }
 
-    /// <summary>The model as a JSON string token, quotes included, ready to splice into a body.</summary>
-    public ReadOnlyMemory<byte> ModelToken { get; }
-
-    /// <summary>
-    /// The model token followed by stream_options asking for usage, for a stream whose caller sent no
-    /// stream_options: spliced in place of the model, so the body is still forwarded without a copy.
-    /// </summary>
-    public ReadOnlyMemory<byte> ModelTokenAskingUsage { get; }
+    /// <summary>The model as its provider's attempts take it.</summary>
+    public ProviderTarget Call { get; }
 }

@@ -12,7 +12,7 @@ internal static class UsageCli
     public static async Task<int> RunAsync(Arguments args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         var source = ConfigSource.Resolve(args.Config, Environment.GetEnvironmentVariable(ConfigSource.EnvironmentVariable));
-        var loaded = ConfigLoader.Load(source, ProviderRegistry.KnownTypes);
+        var loaded = ConfigLoader.Load(source, ProviderRegistry.Rules);
         if (!loaded.IsValid)
         {
             foreach (var line in loaded.FormattedErrors)

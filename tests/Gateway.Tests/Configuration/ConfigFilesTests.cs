@@ -33,7 +33,7 @@ public sealed partial class ConfigFilesTests
         var checkedIn = File.ReadAllText(Path.Combine(Root, "config", "gateway.schema.json"));
 
         // Regenerate with: dotnet run --project src/Gateway -- schema > config/gateway.schema.json
-        Assert.Equal(ConfigSchemaGenerator.Generate(), checkedIn);
+        Assert.Equal(ConfigSchemaGenerator.Generate(ProviderRegistry.KnownTypes), checkedIn);
     }
 
     public static TheoryData<string> SampleFiles()
@@ -52,7 +52,7 @@ public sealed partial class ConfigFilesTests
     [MemberData(nameof(SampleFiles))]
     public void Sample_config_file_is_valid(string relativePath)
     {
-        var result = ConfigLoader.Load(ConfigSource.FromFile(Path.Combine(Root, relativePath)), ProviderRegistry.KnownTypes, SampleEnvironment.GetValueOrDefault);
+        var result = ConfigLoader.Load(ConfigSource.FromFile(Path.Combine(Root, relativePath)), ProviderRegistry.Rules, SampleEnvironment.GetValueOrDefault);
 
         Assert.True(result.IsValid, string.Join("\n", result.FormattedErrors));
     }
@@ -82,7 +82,7 @@ public sealed partial class ConfigFilesTests
     {
         var yaml = YamlBlock().Matches(File.ReadAllText(Path.Combine(Root, relativePath)))[block].Groups[1].Value;
 
-        var result = ConfigLoader.Parse(new ConfigSource($"{relativePath}#{block}", null), yaml, "", ProviderRegistry.KnownTypes, SampleEnvironment.GetValueOrDefault);
+        var result = ConfigLoader.Parse(new ConfigSource($"{relativePath}#{block}", null), yaml, "", ProviderRegistry.Rules, SampleEnvironment.GetValueOrDefault);
 
         Assert.True(result.IsValid, string.Join("\n", result.FormattedErrors));
     }
@@ -98,7 +98,7 @@ public sealed partial class ConfigFilesTests
     {
         // The factories the host really registers, so a provider left out of AddGateway fails here.
         var services = new ServiceCollection().AddLogging();
-        services.AddGateway(ConfigLoader.Load(ConfigSource.Embedded, ProviderRegistry.KnownTypes));
+        services.AddGateway(ConfigLoader.Load(ConfigSource.Embedded, ProviderRegistry.Rules));
         using var provider = services.BuildServiceProvider();
         var registry = provider.GetRequiredService<ProviderRegistry>();
 

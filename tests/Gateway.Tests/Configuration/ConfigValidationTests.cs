@@ -9,7 +9,7 @@ public sealed class ConfigValidationTests
     private static readonly Dictionary<string, string> Environment = new() { ["OPENAI_API_KEY"] = "sk-from-env-0123456789", ["EMPTY"] = "" };
 
     internal static ConfigLoadResult Parse(string yaml) =>
-        ConfigLoader.Parse(new ConfigSource("gateway.yaml", null), yaml, "hash", ProviderRegistry.KnownTypes, name => Environment.GetValueOrDefault(name));
+        ConfigLoader.Parse(new ConfigSource("gateway.yaml", null), yaml, "hash", ProviderRegistry.Rules, name => Environment.GetValueOrDefault(name));
 
     private static string[] Errors(string yaml) => Parse(yaml).FormattedErrors.ToArray();
 

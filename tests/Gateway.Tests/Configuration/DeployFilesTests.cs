@@ -27,7 +27,7 @@ public sealed class DeployFilesTests
         var yaml = Scalar(Map(Documents("configmap.yaml").Single(), "data"), "gateway.yaml");
         var asked = new HashSet<string>();
 
-        var result = ConfigLoader.Parse(new ConfigSource("deploy/kubernetes/configmap.yaml#gateway.yaml", null), yaml, "", ProviderRegistry.KnownTypes, name =>
+        var result = ConfigLoader.Parse(new ConfigSource("deploy/kubernetes/configmap.yaml#gateway.yaml", null), yaml, "", ProviderRegistry.Rules, name =>
         {
             asked.Add(name);
             return environment.GetValueOrDefault(name);

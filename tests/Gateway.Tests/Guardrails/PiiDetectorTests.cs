@@ -1,5 +1,7 @@
 using Gateway.Guardrails.Detection;
 
+using Gateway.Configuration.Model;
+
 namespace Gateway.Tests.Guardrails;
 
 public sealed class PiiDetectorTests

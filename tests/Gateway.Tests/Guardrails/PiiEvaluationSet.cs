@@ -4,6 +4,8 @@ using Bogus.Extensions.UnitedStates;
 using Gateway.Guardrails.Detection;
 using PhoneNumbers;
 
+using Gateway.Configuration.Model;
+
 namespace Gateway.Tests.Guardrails;
 
 /// <summary>A labelled text: where each entity is. Generated, so the labels are exact.</summary>

@@ -1,6 +1,8 @@
 using Gateway.Guardrails.Detection;
 using Xunit.Abstractions;
 
+using Gateway.Configuration.Model;
+
 namespace Gateway.Tests.Guardrails;
 
 /// <summary>Precision and recall per entity on the generated evaluation set: each must reach 0.97.</summary>

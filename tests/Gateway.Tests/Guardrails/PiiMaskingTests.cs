@@ -1,6 +1,8 @@
 using Gateway.Guardrails.Detection;
 using Gateway.Guardrails.Masking;
 
+using Gateway.Configuration.Model;
+
 namespace Gateway.Tests.Guardrails;
 
 public sealed class PiiMaskingTests

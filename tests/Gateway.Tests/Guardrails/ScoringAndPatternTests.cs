@@ -81,9 +81,9 @@ public sealed class ScoringAndPatternTests
     [Fact]
     public void Patterns_without_look_arounds_run_without_backtracking_and_others_get_a_time_limit()
     {
-        Assert.True(CustomPattern.Compile("(a+)+b").Options.HasFlag(System.Text.RegularExpressions.RegexOptions.NonBacktracking));
-        var backtracking = CustomPattern.Compile(@"(?<=id:)\d+");
-        Assert.Equal(CustomPattern.MatchTimeout, backtracking.MatchTimeout);
+        Assert.True(PatternRegex.Compile("(a+)+b").Options.HasFlag(System.Text.RegularExpressions.RegexOptions.NonBacktracking));
+        var backtracking = PatternRegex.Compile(@"(?<=id:)\d+");
+        Assert.Equal(PatternRegex.MatchTimeout, backtracking.MatchTimeout);
     }
 
     [Fact]

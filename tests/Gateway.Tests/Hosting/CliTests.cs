@@ -1,5 +1,6 @@
 using Gateway.Configuration;
 using Gateway.Hosting;
+using Gateway.Providers;
 
 namespace Gateway.Tests.Hosting;
 
@@ -84,6 +85,6 @@ public sealed class CliTests : IDisposable
         var (code, output, _) = await RunAsync("schema");
 
         Assert.Equal(0, code);
-        Assert.Equal(ConfigSchemaGenerator.Generate(), output);
+        Assert.Equal(ConfigSchemaGenerator.Generate(ProviderRegistry.KnownTypes), output);
     }
 }

@@ -53,7 +53,7 @@ internal sealed class GatewayHost : IAsyncDisposable
     public static async Task<GatewayHost> StartAtAsync(string path, Action<IServiceCollection>? configureServices = null)
     {
         var directory = Path.GetDirectoryName(path)!;
-        var result = ConfigLoader.Load(ConfigSource.FromFile(path), ProviderRegistry.KnownTypes);
+        var result = ConfigLoader.Load(ConfigSource.FromFile(path), ProviderRegistry.Rules);
         Assert.True(result.IsValid, string.Join("\n", result.FormattedErrors));
 
         var app = GatewayApplication.Build(result, "http://127.0.0.1:0", configureServices);

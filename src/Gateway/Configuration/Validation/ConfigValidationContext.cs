@@ -4,14 +4,15 @@ using Gateway.Configuration.Model;
 namespace Gateway.Configuration.Validation;
 
 /// <summary>What a validation rule sees: the bound config, where each key was written, and an error sink.</summary>
-internal sealed class ConfigValidationContext(GatewayConfig config, SourceMap sourceMap, IReadOnlyCollection<string> providerTypes)
+internal sealed class ConfigValidationContext(GatewayConfig config, SourceMap sourceMap, IProviderRules providers)
 {
     private readonly List<ConfigError> _errors = [];
 
     public GatewayConfig Config { get; } = config;
 
     /// <summary>Every provider <c>type</c> this build of the gateway knows.</summary>
-    public IReadOnlyCollection<string> ProviderTypes { get; } = providerTypes;
+    /// <summary>The provider types the config may name, and their own rules.</summary>
+    public IProviderRules Providers { get; } = providers;
 
     public IReadOnlyList<ConfigError> Errors => _errors;
 

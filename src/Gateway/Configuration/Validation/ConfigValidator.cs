@@ -18,9 +18,9 @@ internal static class ConfigValidator
         new StoreRule(),
     ];
 
-    public static IReadOnlyList<ConfigError> Validate(GatewayConfig config, SourceMap sourceMap, IReadOnlyCollection<string> providerTypes)
+    public static IReadOnlyList<ConfigError> Validate(GatewayConfig config, SourceMap sourceMap, IProviderRules providers)
     {
-        var context = new ConfigValidationContext(config, sourceMap, providerTypes);
+        var context = new ConfigValidationContext(config, sourceMap, providers);
         foreach (var rule in Rules)
         {
             rule.Validate(context);

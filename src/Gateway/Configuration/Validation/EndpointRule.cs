@@ -123,13 +123,9 @@ internal sealed class EndpointRule : IConfigRule
             {
                 context.Error($"{path}[{i}].provider", $"unknown provider '{target.Provider}'{Suggestions.DidYouMean(target.Provider, providers.Keys)}; define it under 'providers'");
             }
-            else if (provider.Type is Providers.Anthropic.AnthropicProvider.Type or Providers.Bedrock.BedrockProvider.Type && endpointType is not null && endpointType != "chat")
+            else if (provider.Type is not null && endpointType is not null && context.Providers.Unsupported(target.Provider, provider.Type, endpointType) is { } unsupported)
             {
-                context.Error($"{path}[{i}].provider", $"provider '{target.Provider}' ({provider.Type}) serves chat only, not {endpointType} endpoints");
-            }
-            else if (provider.Type == Providers.Gemini.GeminiProvider.Type && endpointType == "completions")
-            {
-                context.Error($"{path}[{i}].provider", $"provider '{target.Provider}' (gemini) serves chat and embeddings, not completions endpoints");
+                context.Error($"{path}[{i}].provider", unsupported);
             }
 
             if (string.IsNullOrWhiteSpace(target.Model))

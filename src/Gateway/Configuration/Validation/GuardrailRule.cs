@@ -1,7 +1,8 @@
 using System.Text.RegularExpressions;
 using Gateway.Configuration.Binding;
-using Gateway.Guardrails.Detection;
 using PhoneNumbers;
+
+using Gateway.Configuration.Model;
 
 namespace Gateway.Configuration.Validation;
 
@@ -81,7 +82,7 @@ internal sealed partial class GuardrailRule : IConfigRule
         {
             try
             {
-                var compiled = CustomPattern.Compile(regex);
+                var compiled = PatternRegex.Compile(regex);
                 if (compiled.IsMatch(""))
                 {
                     context.Error($"{path}.regex", "matches the empty string: it would find something everywhere");

@@ -6,12 +6,10 @@ namespace Gateway.Guardrails.Detection;
 /// <summary>
 /// An admin's pattern from gateway.yaml, compiled once per config revision. Matched without backtracking where the
 /// pattern allows it, so no pattern can make a request's scan take exponential time; patterns that need
-/// look-arounds or back-references run on the backtracking engine with <see cref="MatchTimeout"/> instead.
+/// look-arounds or back-references run on the backtracking engine with a match timeout instead (<see cref="PatternRegex"/>).
 /// </summary>
 internal sealed class CustomPattern
 {
-    public static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(100);
-
     /// <summary>What a context word adds to (or takes from) a match's score.</summary>
     public const double ContextWeight = 0.35;
 
@@ -28,7 +26,7 @@ internal sealed class CustomPattern
     public CustomPattern(CustomPatternConfig config)
     {
         Name = config.Name;
-        Regex = Compile(config.Regex);
+        Regex = PatternRegex.Compile(config.Regex);
         _validator = config.Validator is null ? null : ValidatorsByName[config.Validator];
         Score = config.Score;
         Context = [.. config.Context];
@@ -49,19 +47,6 @@ internal sealed class CustomPattern
     public string[] NegativeContext { get; }
 
     public bool Validate(ReadOnlySpan<char> match) => _validator?.Invoke(match) ?? true;
-
-    /// <summary>The regex as the detector runs it: non-backtracking when the pattern allows it. Throws ArgumentException for a bad pattern.</summary>
-    public static Regex Compile(string pattern)
-    {
-        try
-        {
-            return new Regex(pattern, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant);
-        }
-        catch (NotSupportedException)
-        {
-            return new Regex(pattern, RegexOptions.CultureInvariant, MatchTimeout);
-        }
-    }
 
     private static string Digits(ReadOnlySpan<char> value)
     {

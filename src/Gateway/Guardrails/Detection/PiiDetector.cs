@@ -1,5 +1,7 @@
 using Gateway.Guardrails.Detection.Recognisers;
 
+using Gateway.Configuration.Model;
+
 namespace Gateway.Guardrails.Detection;
 
 /// <summary>

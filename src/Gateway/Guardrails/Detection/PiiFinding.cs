@@ -1,20 +1,6 @@
+using Gateway.Configuration.Model;
+
 namespace Gateway.Guardrails.Detection;
-
-/// <summary>Entity types the detector knows; gateway.yaml names them the same way (guardrails.*.entities).</summary>
-internal static class PiiEntities
-{
-    public const string Email = "EMAIL";
-    public const string Phone = "PHONE";
-    public const string CreditCard = "CREDIT_CARD";
-    public const string Iban = "IBAN";
-    public const string UsSsn = "US_SSN";
-    public const string IpAddress = "IP_ADDRESS";
-    public const string Secret = "SECRET";
-
-    /// <summary>Every name gateway.yaml accepts under guardrails.*.entities, in the order errors list them. (Admins'
-    /// own patterns, the CUSTOM entities, are listed under guardrails.*.patterns and named there.)</summary>
-    public static readonly string[] All = [Email, Phone, CreditCard, Iban, UsSsn, IpAddress, Secret];
-}
 
 /// <summary>One entity found in a text: where it is and how sure the detector is. Never holds the value itself.</summary>
 /// <param name="Entity">An entity type (<see cref="PiiEntities"/>), or a custom pattern's name.</param>

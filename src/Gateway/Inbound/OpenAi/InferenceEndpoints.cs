@@ -4,6 +4,7 @@ using Gateway.Configuration;
 using Gateway.Core;
 using Gateway.Errors;
 using Gateway.Pipeline;
+using Gateway.Routing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

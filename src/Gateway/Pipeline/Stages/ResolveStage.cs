@@ -1,5 +1,6 @@
 using Gateway.Core;
 using Gateway.Errors;
+using Gateway.Routing;
 
 namespace Gateway.Pipeline.Stages;
 

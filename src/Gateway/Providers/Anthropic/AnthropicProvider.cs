@@ -35,19 +35,19 @@ internal sealed class AnthropicProvider(
     public async Task<AttemptResult> SendAsync(ProviderCall call)
     {
         var context = call.HttpContext;
-        if (call.Endpoint.Kind != EndpointKind.Chat)
+        if (call.Kind != EndpointKind.Chat)
         {
-            return AttemptResult.Refused(GatewayErrors.UnsupportedParameter(InferencePaths.Prefix + EndpointKinds.Operation(call.Endpoint.Kind), name, Type));
+            return AttemptResult.Refused(GatewayErrors.UnsupportedParameter(InferencePaths.Prefix + EndpointKinds.Operation(call.Kind), name, Type));
         }
 
-        if (OpenAiChatReader.TryRead(call.Body.Memory, new ChatTarget(name, Type, Features, call.Endpoint.Config.DropUnsupportedParams), out var request) is { } invalid)
+        if (OpenAiChatReader.TryRead(call.Body.Memory, new ChatTarget(name, Type, Features, call.Endpoint.DropUnsupportedParams), out var request) is { } invalid)
         {
             return AttemptResult.Refused(invalid);
         }
 
         using var upstream = new HttpRequestMessage(HttpMethod.Post, messagesUrl)
         {
-            Content = new ReadOnlyMemoryContent(AnthropicRequestWriter.Write(request!, call.Target.Model, call.Endpoint.Config.DefaultMaxTokens ?? defaultMaxTokens)),
+            Content = new ReadOnlyMemoryContent(AnthropicRequestWriter.Write(request!, call.Target.Model, call.Endpoint.DefaultMaxTokens ?? defaultMaxTokens)),
         };
         upstream.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
         upstream.Headers.TryAddWithoutValidation("x-api-key", apiKey);

@@ -38,7 +38,7 @@ internal sealed class AzureOpenAiProviderFactory(IHttpForwarder forwarder, Upstr
 
         // One URL prefix per deployment, built on first use and reused for every call after.
         var deployments = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
-        string Destination(Routing.RouteTarget target) =>
+        string Destination(ProviderTarget target) =>
             deployments.GetOrAdd(target.Model, static (model, prefix) => $"{prefix}/deployments/{Uri.EscapeDataString(model)}", root);
 
         return new OpenAiProvider(name, Destination, transformer, forwarder, invoker.Invoker, _logger, config.StreamUsage);

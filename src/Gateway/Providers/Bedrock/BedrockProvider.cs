@@ -29,12 +29,12 @@ internal sealed class BedrockProvider(
     public async Task<AttemptResult> SendAsync(ProviderCall call)
     {
         var context = call.HttpContext;
-        if (call.Endpoint.Kind != EndpointKind.Chat)
+        if (call.Kind != EndpointKind.Chat)
         {
-            return AttemptResult.Refused(GatewayErrors.UnsupportedParameter(InferencePaths.Prefix + EndpointKinds.Operation(call.Endpoint.Kind), name, Type));
+            return AttemptResult.Refused(GatewayErrors.UnsupportedParameter(InferencePaths.Prefix + EndpointKinds.Operation(call.Kind), name, Type));
         }
 
-        var drop = call.Endpoint.Config.DropUnsupportedParams;
+        var drop = call.Endpoint.DropUnsupportedParams;
         if (OpenAiChatReader.TryRead(call.Body.Memory, new ChatTarget(name, Type, ChatFeatures.None, drop), out var request) is { } invalid)
         {
             return AttemptResult.Refused(invalid);

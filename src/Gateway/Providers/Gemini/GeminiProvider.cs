@@ -27,17 +27,17 @@ internal sealed class GeminiProvider(
 
     private readonly TranslatedExchange _exchange = new(name, Type, apiKey, invoker, logger);
 
-    public Task<AttemptResult> SendAsync(ProviderCall call) => call.Endpoint.Kind switch
+    public Task<AttemptResult> SendAsync(ProviderCall call) => call.Kind switch
     {
         EndpointKind.Chat => ChatAsync(call),
         EndpointKind.Embeddings => EmbeddingsAsync(call),
-        _ => Task.FromResult(AttemptResult.Refused(GatewayErrors.UnsupportedParameter(InferencePaths.Prefix + EndpointKinds.Operation(call.Endpoint.Kind), name, Type))),
+        _ => Task.FromResult(AttemptResult.Refused(GatewayErrors.UnsupportedParameter(InferencePaths.Prefix + EndpointKinds.Operation(call.Kind), name, Type))),
     };
 
     private async Task<AttemptResult> ChatAsync(ProviderCall call)
     {
         var context = call.HttpContext;
-        var drop = call.Endpoint.Config.DropUnsupportedParams;
+        var drop = call.Endpoint.DropUnsupportedParams;
         if (OpenAiChatReader.TryRead(call.Body.Memory, new ChatTarget(name, Type, Features, drop), out var request) is { } invalid)
         {
             return AttemptResult.Refused(invalid);

@@ -29,7 +29,7 @@ internal sealed partial class MockProvider(ProviderConfig config, TimeProvider t
         using var document = JsonDocument.Parse(call.Body.Memory);
         var request = document.RootElement;
         var model = call.Target.Model;
-        var error = call.Endpoint.Kind switch
+        var error = call.Kind switch
         {
             EndpointKind.Chat => await ChatAsync(context, request, model, call.Request.Stream, call.Request.WantsUsage),
             EndpointKind.Completions => await CompletionsAsync(context, request, model, call.Request.Stream, call.Request.WantsUsage),

@@ -14,7 +14,7 @@ namespace Gateway.Providers.OpenAi;
 /// </summary>
 internal sealed class OpenAiProvider(
     string name,
-    Func<Routing.RouteTarget, string> destination,
+    Func<ProviderTarget, string> destination,
     OpenAiRequestTransformer transformer,
     IHttpForwarder forwarder,
     HttpMessageInvoker invoker,

@@ -1,5 +1,7 @@
 using System.Buffers;
 
+using Gateway.Configuration.Model;
+
 namespace Gateway.Guardrails.Detection.Recognisers;
 
 /// <summary>E-mail addresses: from each '@', outwards over what a local part and a domain may hold.</summary>

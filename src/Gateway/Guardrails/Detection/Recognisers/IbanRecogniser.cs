@@ -1,5 +1,7 @@
 using System.Text.RegularExpressions;
 
+using Gateway.Configuration.Model;
+
 namespace Gateway.Guardrails.Detection.Recognisers;
 
 /// <summary>IBANs: two letters, two check digits, then the account in groups; the length and mod-97 must check out.</summary>

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 
+using Gateway.Configuration.Model;
+
 namespace Gateway.Guardrails.Detection.Recognisers;
 
 /// <summary>

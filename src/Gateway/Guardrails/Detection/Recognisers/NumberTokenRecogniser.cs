@@ -1,5 +1,7 @@
 using System.Buffers;
 
+using Gateway.Configuration.Model;
+
 namespace Gateway.Guardrails.Detection.Recognisers;
 
 /// <summary>

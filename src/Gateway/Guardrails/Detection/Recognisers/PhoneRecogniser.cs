@@ -1,5 +1,7 @@
 using PhoneNumbers;
 
+using Gateway.Configuration.Model;
+
 namespace Gateway.Guardrails.Detection.Recognisers;
 
 /// <summary>

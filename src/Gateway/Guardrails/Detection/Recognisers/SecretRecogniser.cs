@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Text.RegularExpressions;
 
+using Gateway.Configuration.Model;
+
 namespace Gateway.Guardrails.Detection.Recognisers;
 
 /// <summary>
