@@ -63,6 +63,30 @@ public sealed class AnthropicGoldenTests
         Assert.Equal(Golden("tool-stream.openai-sse.txt"), Encoding.UTF8.GetString(output.ToArray()));
     }
 
+    [Fact]
+    public async Task Anthropic_stream_cut_at_every_byte_with_multi_line_data_and_crlf_becomes_the_same_openai_stream()
+    {
+        var wire = SseWire.Reframed(Golden("tool-stream.anthropic-sse.txt"));
+        var expected = Golden("tool-stream.openai-sse.txt");
+
+        Assert.Equal(expected, await RelayAsync(ChunkedStream.OneByteAtATime(wire)));
+        for (var cut = 1; cut < wire.Length; cut++)
+        {
+            Assert.Equal(expected, await RelayAsync(new ChunkedStream(wire, cut)));
+        }
+    }
+
+    private static async Task<string> RelayAsync(Stream input)
+    {
+        var context = new DefaultHttpContext();
+        using var output = new MemoryStream();
+        context.Response.Body = output;
+        var writer = new OpenAiChatWriter(context.Response, "chatcmpl-golden", "claude-sonnet-4-5", 1732000000);
+        await AnthropicProvider.RelayStreamAsync(input, writer, "claude", includeUsage: true, CancellationToken.None);
+        await context.Response.BodyWriter.CompleteAsync();
+        return Encoding.UTF8.GetString(output.ToArray());
+    }
+
     private static void AssertSameJson(string expected, string actual) =>
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(expected), JsonNode.Parse(actual)), $"expected:\n{expected}\nactual:\n{actual}");
 }

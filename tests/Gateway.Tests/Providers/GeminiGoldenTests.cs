@@ -58,6 +58,27 @@ public sealed class GeminiGoldenTests
         Assert.Equal(Golden("tool-stream.openai-sse.txt"), Encoding.UTF8.GetString(output.ToArray()));
     }
 
+    [Fact]
+    public async Task Gemini_stream_cut_at_every_byte_with_multi_line_data_and_crlf_becomes_the_same_openai_stream()
+    {
+        var wire = SseWire.Reframed(Golden("tool-stream.gemini-sse.txt"));
+        var expected = Golden("tool-stream.openai-sse.txt");
+
+        Assert.Equal(expected, await RelayAsync(ChunkedStream.OneByteAtATime(wire)));
+        for (var cut = 1; cut < wire.Length; cut++)
+        {
+            Assert.Equal(expected, await RelayAsync(new ChunkedStream(wire, cut)));
+        }
+    }
+
+    private static async Task<string> RelayAsync(Stream input)
+    {
+        var (context, output, writer) = Writer();
+        await GeminiResponseTranslator.RelayStreamAsync(input, writer, "google", includeUsage: true, CancellationToken.None);
+        await context.Response.BodyWriter.CompleteAsync();
+        return Encoding.UTF8.GetString(output.ToArray());
+    }
+
     private static (DefaultHttpContext Context, MemoryStream Output, OpenAiChatWriter Writer) Writer()
     {
         var context = new DefaultHttpContext();

@@ -1,3 +1,4 @@
+using System.Net.ServerSentEvents;
 using System.Text;
 using System.Text.Json;
 using Gateway.Core;
@@ -101,21 +102,15 @@ internal sealed class AnthropicProvider(
     /// <summary>Anthropic's named events in, OpenAI chunks out, one for one as they arrive; the error it had to end the stream with, if any.</summary>
     internal static async Task<GatewayError?> RelayStreamAsync(Stream body, OpenAiChatWriter writer, string name, bool includeUsage, CancellationToken aborted)
     {
-        using var reader = new StreamReader(body, Encoding.UTF8);
         writer.StartStream();
         var usage = default(ChatUsage);
         string? stopReason = null;
         // Anthropic numbers content blocks (text and tools together); OpenAI numbers tool calls on their own.
         var toolIndexes = new Dictionary<int, int>();
-        string? line;
-        while ((line = await reader.ReadLineAsync(aborted)) is not null)
+        // One SSE parser for the wire (multi-line data, CRLF, comments); "event:" names repeat the data's own "type".
+        await foreach (var item in SseParser.Create(body).EnumerateAsync(aborted))
         {
-            if (!line.StartsWith("data:", StringComparison.Ordinal))
-            {
-                continue; // "event:" names repeat the data's own "type"; blank lines end events
-            }
-
-            using var data = JsonDocument.Parse(line.AsMemory(5).Trim());
+            using var data = JsonDocument.Parse(item.Data);
             var root = data.RootElement;
             switch (root.GetProperty("type").GetString())
             {

@@ -1,3 +1,4 @@
+using System.Net.ServerSentEvents;
 using System.Text;
 using System.Text.Json;
 using Gateway.Errors;
@@ -46,21 +47,15 @@ internal static class GeminiResponseTranslator
     /// </summary>
     public static async Task<GatewayError?> RelayStreamAsync(Stream body, OpenAiChatWriter writer, string name, bool includeUsage, CancellationToken aborted)
     {
-        using var reader = new StreamReader(body, Encoding.UTF8);
         writer.StartStream();
         await writer.WriteRoleAsync(includeUsage, aborted);
         var usage = default(ChatUsage);
         string? reason = null;
         var toolCalls = 0;
-        string? line;
-        while ((line = await reader.ReadLineAsync(aborted)) is not null)
+        // One SSE parser for the wire: multi-line data fields, CRLF line ends, comments.
+        await foreach (var item in SseParser.Create(body).EnumerateAsync(aborted))
         {
-            if (!line.StartsWith("data:", StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            using var data = JsonDocument.Parse(line.AsMemory(5).Trim());
+            using var data = JsonDocument.Parse(item.Data);
             var root = data.RootElement;
             if (root.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object)
             {
