@@ -6,7 +6,8 @@ namespace Gateway.Tracking;
 
 /// <summary>
 /// Retention: once an hour (and at start-up) deletes traces older than retention.traces, clears captured bodies
-/// older than retention.bodies and drops usage rollups older than retention.usage. Every replica may run it;
+/// older than retention.bodies, keeps at most retention.max_traces (the newest), and drops usage rollups older
+/// than retention.usage. Every replica may run it;
 /// the deletes are idempotent.
 /// </summary>
 internal sealed partial class TracePurger(ConfigStore config, TraceWriter writer, TimeProvider time, ILogger<TracePurger> logger) : BackgroundService
@@ -19,7 +20,7 @@ internal sealed partial class TracePurger(ConfigStore config, TraceWriter writer
         var retention = config.Current.Config.Tracking.Retention;
         var now = time.GetUtcNow();
         await writer.EnsureMigratedAsync(cancellationToken);
-        var result = await writer.Store.PurgeAsync(now - retention.Traces, now - retention.Bodies, now - retention.Usage, cancellationToken);
+        var result = await writer.Store.PurgeAsync(now - retention.Traces, now - retention.Bodies, now - retention.Usage, retention.MaxTraces, cancellationToken);
         if (result.TracesDeleted + result.BodiesCleared + result.UsageRowsDeleted > 0)
         {
             Log.Purged(logger, result.TracesDeleted, result.BodiesCleared, result.UsageRowsDeleted);

@@ -15,7 +15,10 @@ internal sealed partial class TraceWriter
     {
         if (_queue.Writer.TryWrite(trace))
         {
-            if (_overflowing != 0 && Interlocked.Exchange(ref _overflowing, 0) != 0)
+            // Recovered only once the overflow is written and the queue half empty: a writer running at the
+            // queue's edge would otherwise log an episode per batch.
+            if (_overflowing != 0 && _overflow.IsEmpty && _queue.Reader.Count <= _options.QueueCapacity / 2
+                && Interlocked.Exchange(ref _overflowing, 0) != 0)
             {
                 Log.QueueRecovered(_logger);
             }

@@ -165,7 +165,7 @@ public abstract class TraceStoreContract : IAsyncLifetime
         var recent = Trace(3) with { StartedAtUs = Us(Noon.AddDays(-1)), RequestBody = "recent" };
         await Store.WriteAsync([old, middle, recent], CancellationToken.None);
 
-        var result = await Store.PurgeAsync(Noon.AddDays(-30), Noon.AddDays(-7), Noon.AddDays(-400), CancellationToken.None);
+        var result = await Store.PurgeAsync(Noon.AddDays(-30), Noon.AddDays(-7), Noon.AddDays(-400), keepNewest: null, CancellationToken.None);
 
         Assert.Equal(new PurgeResult(1, 1, 0), result);
         Assert.Null(await Store.GetAsync(old.RequestId, CancellationToken.None));
@@ -175,9 +175,37 @@ public abstract class TraceStoreContract : IAsyncLifetime
         var usage = await UsageReport.RunAsync(Store, Noon.AddDays(-60), Noon, [], null, CancellationToken.None);
         Assert.Equal(3, usage.Totals.Sums.Requests);
 
-        await Store.PurgeAsync(Noon.AddDays(-30), Noon.AddDays(-7), Noon.AddDays(-20), CancellationToken.None);
+        await Store.PurgeAsync(Noon.AddDays(-30), Noon.AddDays(-7), Noon.AddDays(-20), keepNewest: null, CancellationToken.None);
         usage = await UsageReport.RunAsync(Store, Noon.AddDays(-60), Noon, [], null, CancellationToken.None);
         Assert.Equal(2, usage.Totals.Sums.Requests);
+    }
+
+    [Fact]
+    public async Task Retention_by_rows_keeps_the_newest_traces_ties_broken_by_id_and_leaves_usage_alone()
+    {
+        var at = Us(Noon.AddHours(-1));
+        // Two share the boundary's microsecond: the one with the higher id is the newer.
+        var traces = new[]
+        {
+            Trace(1) with { StartedAtUs = at - 3 },
+            Trace(2) with { StartedAtUs = at - 2 },
+            Trace(3) with { StartedAtUs = at },
+            Trace(4) with { StartedAtUs = at },
+            Trace(5) with { StartedAtUs = at + 1 },
+        };
+        await Store.WriteAsync(traces, CancellationToken.None);
+        var olderAtBoundary = traces[2..4].MinBy(t => t.RequestId, StringComparer.Ordinal)!;
+        var newerAtBoundary = traces[2..4].MaxBy(t => t.RequestId, StringComparer.Ordinal)!;
+
+        var result = await Store.PurgeAsync(Noon.AddDays(-30), Noon.AddDays(-7), Noon.AddDays(-400), keepNewest: 2, CancellationToken.None);
+
+        Assert.Equal(3, result.TracesDeleted);
+        var page = await Store.QueryAsync(new TraceQuery { Limit = 10 }, CancellationToken.None);
+        Assert.Equal([traces[4].RequestId, newerAtBoundary.RequestId], page.Traces.Select(t => t.RequestId));
+        Assert.Null(await Store.GetAsync(olderAtBoundary.RequestId, CancellationToken.None));
+        var usage = await UsageReport.RunAsync(Store, Noon.AddDays(-60), Noon.AddDays(1), [], null, CancellationToken.None);
+        Assert.Equal(5, usage.Totals.Sums.Requests);
+        Assert.Equal(0, (await Store.PurgeAsync(Noon.AddDays(-30), Noon.AddDays(-7), Noon.AddDays(-400), keepNewest: 2, CancellationToken.None)).TracesDeleted);
     }
 
     /// <summary>Varied but deterministic traces around noon, over three days and hours.</summary>

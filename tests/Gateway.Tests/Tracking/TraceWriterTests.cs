@@ -206,8 +206,8 @@ public sealed class TraceWriterTests : IDisposable
 
         public Task<IReadOnlyList<UsageRow>> UsageAsync(UsageQuery query, CancellationToken cancellationToken) => inner.UsageAsync(query, cancellationToken);
 
-        public Task<PurgeResult> PurgeAsync(DateTimeOffset tracesBefore, DateTimeOffset bodiesBefore, DateTimeOffset usageBefore, CancellationToken cancellationToken) =>
-            inner.PurgeAsync(tracesBefore, bodiesBefore, usageBefore, cancellationToken);
+        public Task<PurgeResult> PurgeAsync(DateTimeOffset tracesBefore, DateTimeOffset bodiesBefore, DateTimeOffset usageBefore, long? keepNewest, CancellationToken cancellationToken) =>
+            inner.PurgeAsync(tracesBefore, bodiesBefore, usageBefore, keepNewest, cancellationToken);
 
         public ValueTask DisposeAsync() => inner.DisposeAsync();
     }

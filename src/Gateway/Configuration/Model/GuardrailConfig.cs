@@ -137,4 +137,7 @@ internal sealed record RetentionConfig
 
     [Description("Age after which hourly usage rollups (what usage reports read) are deleted.")]
     public TimeSpan Usage { get; init; } = TimeSpan.FromDays(400);
+
+    [Description("The most traces kept: past it the oldest are deleted at the hourly purge, whatever their age (usage rollups stay). Unset: no limit.")]
+    public long? MaxTraces { get; init; }
 }

@@ -51,6 +51,11 @@ internal sealed class StoreRule : IConfigRule
             context.Error("tracking.preview_chars", "must be between 1 and 1000000");
         }
 
+        if (tracking.Retention.MaxTraces is < 1)
+        {
+            context.Error("tracking.retention.max_traces", "must be at least 1 (leave it out for no limit)");
+        }
+
         if (tracking.Retention.Bodies > tracking.Retention.Traces)
         {
             context.Error("tracking.retention.bodies", "cannot be longer than retention.traces: bodies live inside traces");

@@ -25,7 +25,8 @@ internal interface ITraceStore : IAsyncDisposable
     /// <summary>Usage rollup rows in [from, to) for the dimensions asked for (before groups are split out).</summary>
     Task<IReadOnlyList<UsageRow>> UsageAsync(UsageQuery query, CancellationToken cancellationToken);
 
-    Task<PurgeResult> PurgeAsync(DateTimeOffset tracesBefore, DateTimeOffset bodiesBefore, DateTimeOffset usageBefore, CancellationToken cancellationToken);
+    /// <summary>Deletes traces before <paramref name="tracesBefore"/> and all but the newest <paramref name="keepNewest"/> (when set), clears bodies, drops old rollups.</summary>
+    Task<PurgeResult> PurgeAsync(DateTimeOffset tracesBefore, DateTimeOffset bodiesBefore, DateTimeOffset usageBefore, long? keepNewest, CancellationToken cancellationToken);
 }
 
 /// <summary>Filters for the trace list; null means any.</summary>

@@ -158,13 +158,18 @@ internal abstract partial class SqlTraceStore
         return rows;
     }
 
-    public async Task<PurgeResult> PurgeAsync(DateTimeOffset tracesBefore, DateTimeOffset bodiesBefore, DateTimeOffset usageBefore, CancellationToken cancellationToken)
+    public async Task<PurgeResult> PurgeAsync(DateTimeOffset tracesBefore, DateTimeOffset bodiesBefore, DateTimeOffset usageBefore, long? keepNewest, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using var traces = Command(connection, transaction, "DELETE FROM traces WHERE started_at_us < @before");
         Add(traces, "before", ToUs(tracesBefore));
-        var tracesDeleted = await traces.ExecuteNonQueryAsync(cancellationToken);
+        long tracesDeleted = await traces.ExecuteNonQueryAsync(cancellationToken);
+        if (keepNewest is { } keep)
+        {
+            tracesDeleted += await DeleteAllButNewestAsync(connection, transaction, keep, cancellationToken);
+        }
+
         await using var bodies = Command(connection, transaction,
             "UPDATE traces SET request_body = NULL, response_body = NULL WHERE started_at_us < @before AND (request_body IS NOT NULL OR response_body IS NOT NULL)");
         Add(bodies, "before", ToUs(bodiesBefore));
@@ -174,6 +179,34 @@ internal abstract partial class SqlTraceStore
         var usageDeleted = await usage.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new PurgeResult(tracesDeleted, bodiesCleared, usageDeleted);
+    }
+
+    /// <summary>
+    /// Deletes every trace older than the newest <paramref name="keep"/>: the first one past them (by time, then id,
+    /// on the time index) is the boundary, and it goes with everything before it.
+    /// </summary>
+    private static async Task<int> DeleteAllButNewestAsync(DbConnection connection, DbTransaction transaction, long keep, CancellationToken cancellationToken)
+    {
+        await using var boundary = Command(connection, transaction,
+            "SELECT started_at_us, request_id FROM traces ORDER BY started_at_us DESC, request_id DESC LIMIT 1 OFFSET @keep");
+        Add(boundary, "keep", keep);
+        long at;
+        string id;
+        await using (var reader = await boundary.ExecuteReaderAsync(cancellationToken))
+        {
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                return 0; // no more than keep traces
+            }
+
+            (at, id) = (reader.GetInt64(0), reader.GetString(1));
+        }
+
+        await using var delete = Command(connection, transaction,
+            "DELETE FROM traces WHERE started_at_us < @at OR (started_at_us = @at AND request_id <= @id)");
+        Add(delete, "at", at);
+        Add(delete, "id", id);
+        return await delete.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static long ToUs(DateTimeOffset time) => (time - DateTimeOffset.UnixEpoch).Ticks / 10;
