@@ -15,7 +15,7 @@ internal sealed class RequestTrace(Activity root, string operation, TimeProvider
 {
     public const string RequestIdHeader = "x-request-id";
 
-    private readonly List<SpanRecord> _spans = new(4);
+    private readonly List<CompactSpan> _spans = new(8);
     private readonly long _started = time.GetTimestamp();
     private readonly DateTimeOffset _startedAt = time.GetUtcNow();
 
@@ -31,20 +31,7 @@ internal sealed class RequestTrace(Activity root, string operation, TimeProvider
 
     public void AddSpan(Activity activity)
     {
-        var attributes = new Dictionary<string, object?>(StringComparer.Ordinal);
-        foreach (var (key, value) in activity.TagObjects)
-        {
-            attributes[key] = value;
-        }
-
-        var span = new SpanRecord(
-            activity.DisplayName,
-            activity.SpanId.ToHexString(),
-            activity.ParentSpanId == default ? null : activity.ParentSpanId.ToHexString(),
-            activity.StartTimeUtc.Ticks / 10 - DateTime.UnixEpoch.Ticks / 10,
-            activity.Duration.TotalMilliseconds,
-            activity.Status switch { ActivityStatusCode.Error => "ERROR", ActivityStatusCode.Ok => "OK", _ => "UNSET" },
-            attributes);
+        var span = CompactSpan.Of(activity);
         lock (_spans)
         {
             _spans.Add(span);
@@ -61,7 +48,7 @@ internal sealed class RequestTrace(Activity root, string operation, TimeProvider
         var failed = statusCode >= 400 || error is not null || streamError is not null;
         var usage = meter?.Usage;
         var captureChars = capture switch { "full" => tracking.MaxCapture.Bytes > int.MaxValue ? int.MaxValue : (int)tracking.MaxCapture.Bytes, "preview" => tracking.PreviewChars, _ => 0 };
-        SpanRecord[] spans;
+        CompactSpan[] spans;
         lock (_spans)
         {
             spans = [.. _spans];
@@ -93,9 +80,9 @@ internal sealed class RequestTrace(Activity root, string operation, TimeProvider
             TimeToFirstTokenMs = meter?.FirstByteTimestamp is { } first && !failed ? time.GetElapsedTime(_started, first).TotalMilliseconds : null,
             ErrorCode = error?.Code ?? streamError ?? (failed ? statusCode.ToString(CultureInfo.InvariantCulture) : null),
             ErrorMessage = error?.Message,
-            RequestBody = captureChars == 0 || requestBody.IsEmpty ? null : Cut(requestBody.Span, captureChars),
+            PendingRequestBody = captureChars == 0 || requestBody.IsEmpty ? null : requestBody.Span[..Utf8Text.PrefixLength(requestBody.Span, captureChars)].ToArray(),
             ResponseBody = captureChars == 0 ? null : meter?.Captured(captureChars),
-            Spans = spans,
+            PendingSpans = spans,
             Price = price,
             // Usage the provider did not report is counted by the writer's tokenizer, off the request path.
             // Only an answer that reached the client (whole, or a stream cut short) was billed by the provider.
@@ -104,8 +91,6 @@ internal sealed class RequestTrace(Activity root, string operation, TimeProvider
                 : null,
         };
     }
-
-    private static string Cut(ReadOnlySpan<byte> utf8, int maxChars) => Utf8Text.Prefix(utf8, maxChars);
 }
 
 /// <summary>What a request came to, as its trace keeps it: handed over once, when the request ends.</summary>

@@ -3,7 +3,8 @@ using Gateway.Core;
 namespace Gateway.Tracking;
 
 /// <summary>
-/// Completes a record on the trace writer, never on the request path: counts tokens the provider did not report
+/// Completes a record on the trace writer, never on the request path: expands what the request path kept compact
+/// (spans, the request preview), counts tokens the provider did not report
 /// (a stream cut short, a server that sends no usage) with GPT-4o's o200k_base encoding (exact for OpenAI's
 /// current models, an estimate for others, and marked as estimated), prices it, and redacts its captured bodies
 /// with the endpoint's guardrails.
@@ -15,6 +16,18 @@ internal sealed class TokenEstimator
     public TraceRecord Complete(TraceRecord record)
     {
         var result = record;
+        if (record.PendingSpans is not null || record.PendingRequestBody is not null)
+        {
+            // What the request path kept compact, in the store's shape (before redaction reads the bodies).
+            result = result with
+            {
+                Spans = record.PendingSpans is { } spans ? CompactSpan.Expand(spans) : record.Spans,
+                RequestBody = record.PendingRequestBody is { } body ? System.Text.Encoding.UTF8.GetString(body) : record.RequestBody,
+                PendingSpans = null,
+                PendingRequestBody = null,
+            };
+        }
+
         if (record.Estimate is { } estimate)
         {
             var prompt = _counter.CountPrompt(estimate.RequestBody, estimate.Operation);

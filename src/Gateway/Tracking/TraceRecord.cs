@@ -101,6 +101,14 @@ internal sealed record TraceRecord
     /// <summary>Prices in force for <see cref="Model"/> when the request ran; the writer turns tokens into cost with them.</summary>
     [JsonIgnore]
     public Configuration.Model.ModelPrice? Price { get; init; }
+
+    /// <summary>The spans as the request path left them; the writer expands them into <see cref="Spans"/>.</summary>
+    [JsonIgnore]
+    public CompactSpan[]? PendingSpans { get; init; }
+
+    /// <summary>The request preview as UTF-8 (half a string's size while queued); the writer decodes it into <see cref="RequestBody"/>.</summary>
+    [JsonIgnore]
+    public byte[]? PendingRequestBody { get; init; }
 }
 
 /// <summary>One stage of a request, from the <see cref="System.Diagnostics.Activity"/> that timed it.</summary>

@@ -50,7 +50,7 @@ internal sealed partial class TraceWriter
             return;
         }
 
-        _overflow.Enqueue(_estimator.Complete(trace with { Spans = [], RequestBody = null, ResponseBody = null, RedactBodies = null }));
+        _overflow.Enqueue(_estimator.Complete(trace with { Spans = [], PendingSpans = null, RequestBody = null, PendingRequestBody = null, ResponseBody = null, RedactBodies = null }));
         _compacted.Add(1);
     }
 

@@ -10,15 +10,26 @@ internal static class Utf8Text
     /// </summary>
     public static string Prefix(ReadOnlySpan<byte> utf8, int maxChars)
     {
+        var end = PrefixLength(utf8, maxChars, out var ascii);
+        return ascii ? Encoding.ASCII.GetString(utf8[..end]) : Encoding.UTF8.GetString(utf8[..end]);
+    }
+
+    /// <summary>How many bytes the first <paramref name="maxChars"/> characters take (never a split character).</summary>
+    public static int PrefixLength(ReadOnlySpan<byte> utf8, int maxChars) => PrefixLength(utf8, maxChars, out _);
+
+    private static int PrefixLength(ReadOnlySpan<byte> utf8, int maxChars, out bool ascii)
+    {
         // Mostly ASCII (JSON): one vectorised search settles it.
-        var ascii = utf8.IndexOfAnyExceptInRange((byte)0, (byte)0x7F);
-        if (ascii < 0 || ascii >= maxChars)
+        var firstNonAscii = utf8.IndexOfAnyExceptInRange((byte)0, (byte)0x7F);
+        if (firstNonAscii < 0 || firstNonAscii >= maxChars)
         {
-            return Encoding.ASCII.GetString(utf8[..Math.Min(maxChars, utf8.Length)]);
+            ascii = true;
+            return Math.Min(maxChars, utf8.Length);
         }
 
-        var chars = ascii;
-        var end = ascii;
+        ascii = false;
+        var chars = firstNonAscii;
+        var end = firstNonAscii;
         while (end < utf8.Length)
         {
             var lead = utf8[end];
@@ -33,6 +44,6 @@ internal static class Utf8Text
             end += length;
         }
 
-        return Encoding.UTF8.GetString(utf8[..end]);
+        return end;
     }
 }

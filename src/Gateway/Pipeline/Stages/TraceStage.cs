@@ -78,7 +78,7 @@ internal sealed class TraceStage(GatewayTracing tracing, TraceWriter writer) : I
 
         var facts = new TraceFacts(context.Caller, endpointName, context.Parsed.Stream, meter, error, target, context.Route.Attempts);
         var record = trace.Build(status, config.Tracking, capture, price, context.Body?.Memory ?? default, facts);
-        if (context.Guardrails?.Guardrails is { } guardrails && (record.RequestBody is not null || record.ResponseBody is not null))
+        if (context.Guardrails?.Guardrails is { } guardrails && (record.PendingRequestBody is not null || record.ResponseBody is not null))
         {
             // Traces never keep what the endpoint's guardrails look for, whatever they did with it (log included);
             // the writer redacts, off the request path.

@@ -1,0 +1,53 @@
+using System.Diagnostics;
+using System.Text;
+using Gateway.Tracking;
+
+namespace Gateway.Tests.Tracking;
+
+/// <summary>What the request path keeps of a span and a preview comes back whole on the writer.</summary>
+public sealed class CompactSpanTests
+{
+    [Fact]
+    public void A_span_kept_compact_expands_to_the_record_the_store_keeps()
+    {
+        using var parent = new Activity("gateway chat").SetIdFormat(ActivityIdFormat.W3C).Start();
+        var child = new Activity("chat gpt-4o-mini").SetIdFormat(ActivityIdFormat.W3C).Start();
+        child.SetTag("gen_ai.request.model", "gpt-4o-mini").SetTag("gateway.attempt", 2).SetTag("gateway.time_to_first_token_ms", 1.5);
+        child.SetStatus(ActivityStatusCode.Error, "upstream_timeout");
+        child.Stop();
+
+        var record = CompactSpan.Of(child).Expand();
+
+        Assert.Equal(("chat gpt-4o-mini", child.SpanId.ToHexString(), parent.SpanId.ToHexString(), "ERROR"), (record.Name, record.SpanId, record.ParentSpanId, record.Status));
+        Assert.Equal((child.StartTimeUtc - DateTime.UnixEpoch).Ticks / 10, record.StartedAtUs);
+        Assert.Equal(child.Duration.TotalMilliseconds, record.DurationMs);
+        Assert.Equal(new Dictionary<string, object?> { ["gen_ai.request.model"] = "gpt-4o-mini", ["gateway.attempt"] = 2, ["gateway.time_to_first_token_ms"] = 1.5 }, record.Attributes);
+    }
+
+    [Fact]
+    public void A_root_span_has_no_parent_and_a_span_without_tags_no_attributes()
+    {
+        var root = new Activity("gateway chat").SetIdFormat(ActivityIdFormat.W3C).Start();
+        root.Stop();
+
+        var record = CompactSpan.Of(root).Expand();
+
+        Assert.Equal((null, "UNSET"), (record.ParentSpanId, record.Status));
+        Assert.Empty(record.Attributes);
+    }
+
+    [Theory]
+    [InlineData("{\"a\":\"plain ascii\"}", 5)]
+    [InlineData("{\"a\":\"héllo wörld\"}", 10)]
+    [InlineData("{\"a\":\"😀😀😀\"}", 9)]
+    [InlineData("short", 100)]
+    public void A_preview_kept_as_bytes_decodes_to_the_same_text_as_the_string_preview(string text, int maxChars)
+    {
+        var utf8 = Encoding.UTF8.GetBytes(text);
+
+        var length = Utf8Text.PrefixLength(utf8, maxChars);
+
+        Assert.Equal(Utf8Text.Prefix(utf8, maxChars), Encoding.UTF8.GetString(utf8, 0, length));
+        Assert.True(Encoding.UTF8.GetString(utf8, 0, length).Length <= maxChars);
+    }
+}
