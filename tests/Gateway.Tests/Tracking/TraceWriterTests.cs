@@ -128,12 +128,13 @@ public sealed class TraceWriterTests : IDisposable
     }
 
     [Fact]
-    public async Task With_tracking_off_nothing_is_written_and_the_reading_apis_say_so()
+    public async Task With_tracking_off_nothing_is_written_answers_still_carry_a_request_id_and_the_reading_apis_say_so()
     {
         await using (var gateway = await GatewayHost.StartAsync(Config("enabled: false")))
         {
             using var chat = await gateway.Client.SendAsync(Http.Post("/v1/chat/completions", Http.Chat("chat")));
             chat.EnsureSuccessStatusCode();
+            Assert.Matches("^[0-9a-f]{32}$", chat.Headers.GetValues("x-request-id").Single()); // untraced answers are still named
 
             using var usage = await gateway.Client.GetAsync("/api/usage");
             Assert.Equal(System.Net.HttpStatusCode.NotFound, usage.StatusCode);

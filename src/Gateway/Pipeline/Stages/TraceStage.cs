@@ -10,15 +10,21 @@ namespace Gateway.Pipeline.Stages;
 /// <summary>
 /// Opens the request's root span (continuing the caller's traceparent; x-request-id) before anything else, and
 /// finishes the trace after everything else: the root's tags and status, then a compact record to the writer's
-/// queue. The one place a trace's outcome is written.
+/// queue. The one place a trace's outcome is written. Every answer carries an x-request-id, traced or not.
 /// </summary>
-internal sealed class TraceStage(GatewayTracing tracing, TraceWriter writer) : IInferenceStage
+internal sealed class TraceStage(GatewayTracing tracing, TraceWriter writer, TimeProvider time) : IInferenceStage
 {
     public string Name => "trace";
 
     public ValueTask<bool> RunAsync(InferenceContext context)
     {
         context.Trace = tracing.Begin(context.Http, context.Kind.Name());
+        if (context.Trace is null)
+        {
+            // Nothing records this request, but its answer still names it (a caller's support ticket, the logs).
+            context.Http.Response.Headers[ErrorResponseWriter.RequestIdHeader] = Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
+        }
+
         return ValueTask.FromResult(true);
     }
 
