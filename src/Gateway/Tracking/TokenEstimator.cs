@@ -32,7 +32,7 @@ internal sealed class TokenEstimator
         {
             var prompt = _counter.CountPrompt(estimate.RequestBody, estimate.Operation);
             var completion = _counter.Count(estimate.CompletionText);
-            result = record with
+            result = result with
             {
                 PromptTokens = prompt,
                 CompletionTokens = completion,

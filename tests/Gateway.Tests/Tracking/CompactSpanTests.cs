@@ -50,4 +50,28 @@ public sealed class CompactSpanTests
         Assert.Equal(Utf8Text.Prefix(utf8, maxChars), Encoding.UTF8.GetString(utf8, 0, length));
         Assert.True(Encoding.UTF8.GetString(utf8, 0, length).Length <= maxChars);
     }
+
+    [Fact]
+    public void Completing_a_record_with_an_estimate_keeps_its_expanded_spans_and_preview()
+    {
+        var span = new Activity("chat mock").SetIdFormat(ActivityIdFormat.W3C).Start();
+        span.Stop();
+        var body = "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hello there\"}]}"u8.ToArray();
+        var record = new TraceRecord
+        {
+            RequestId = "r", TraceId = "t", SpanId = "s", StartedAtUs = 1, DurationMs = 1, State = "OK", StatusCode = 200, Operation = "chat",
+            PendingSpans = [CompactSpan.Of(span)],
+            PendingRequestBody = body,
+            Estimate = new PendingEstimate(body, "chat", "general kenobi"),
+        };
+
+        var completed = new TokenEstimator().Complete(record);
+
+        Assert.Equal("chat mock", Assert.Single(completed.Spans).Name);
+        Assert.Equal(Encoding.UTF8.GetString(body), completed.RequestBody);
+        Assert.True(completed.UsageEstimated);
+        Assert.True(completed.PromptTokens > 0 && completed.CompletionTokens > 0);
+        Assert.Null(completed.PendingSpans);
+        Assert.Null(completed.PendingRequestBody);
+    }
 }
