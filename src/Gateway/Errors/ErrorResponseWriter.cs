@@ -11,6 +11,36 @@ internal static class ErrorResponseWriter
     /// <summary>Names the request's trace; kept when an error replaces the answer.</summary>
     public const string RequestIdHeader = "x-request-id";
 
+    /// <summary>
+    /// Clears a response that has not started (a failed attempt's headers, an answer an error replaces) but keeps
+    /// the gateway's own headers: x-request-id names the trace whatever answers, and the router's x-gateway-* say
+    /// who was tried.
+    /// </summary>
+    public static void Reset(HttpResponse response)
+    {
+        var headers = response.Headers;
+        var requestId = headers[RequestIdHeader];
+        List<KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>>? gatewayHeaders = null;
+        foreach (var header in headers)
+        {
+            if (header.Key.StartsWith(GatewayHeaderPrefix, StringComparison.OrdinalIgnoreCase))
+            {
+                (gatewayHeaders ??= []).Add(header);
+            }
+        }
+
+        response.Clear();
+        if (requestId.Count > 0)
+        {
+            headers[RequestIdHeader] = requestId;
+        }
+
+        foreach (var (name, value) in gatewayHeaders ?? [])
+        {
+            headers[name] = value;
+        }
+    }
+
     public static Task WriteAsync(HttpContext context, GatewayError error)
     {
         var response = context.Response;
@@ -20,15 +50,7 @@ internal static class ErrorResponseWriter
             return Task.CompletedTask;
         }
 
-        // The router's x-gateway-* headers say who answered; they outlive the reset.
-        var gatewayHeaders = response.Headers.Where(h => h.Key.StartsWith(GatewayHeaderPrefix, StringComparison.OrdinalIgnoreCase)
-            || h.Key.Equals(RequestIdHeader, StringComparison.OrdinalIgnoreCase)).ToList();
-        response.Clear();
-        foreach (var (name, value) in gatewayHeaders)
-        {
-            response.Headers[name] = value;
-        }
-
+        Reset(response);
         response.StatusCode = error.Status;
         response.ContentType = "application/json";
         if (error.Headers is { } headers)

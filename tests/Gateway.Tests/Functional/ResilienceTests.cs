@@ -79,6 +79,33 @@ public sealed class ResilienceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_failed_attempt_keeps_the_gateway_request_id_and_the_answering_upstream_id_rides_beside_it()
+    {
+        _primary.Enqueue(new Fault.Status(500));
+        _primary.Enqueue(new Fault.Status(500));
+
+        var (response, _, _) = await ChatAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Matches("^[0-9a-f]{32}$", Header(response, "x-request-id"));
+        Assert.StartsWith("req_", Header(response, "x-upstream-request-id"), StringComparison.Ordinal); // the backup's, once, not ours beside it
+    }
+
+    [Fact]
+    public async Task When_every_target_fails_the_error_still_names_the_request()
+    {
+        await _gateway.RewriteConfigAsync(Config("retry: { attempts: 1 }"));
+        _primary.Enqueue(new Fault.Status(500));
+        _backup.Enqueue(new Fault.Status(503));
+
+        var (response, _, _) = await ChatAsync();
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Matches("^[0-9a-f]{32}$", Header(response, "x-request-id"));
+        Assert.StartsWith("req_", Header(response, "x-upstream-request-id"), StringComparison.Ordinal); // the relayed error's provider id, once
+    }
+
+    [Fact]
     public async Task Retry_waits_as_long_as_retry_after_says_and_the_same_target_then_answers()
     {
         _primary.Enqueue(new Fault.Status(429, Headers: new Dictionary<string, string> { ["retry-after"] = "0.3" }));

@@ -68,7 +68,7 @@ internal sealed class OpenAiProvider(
             return AttemptResult.BrokeAfterStart(gatewayError); // YARP has cut the client's connection
         }
 
-        context.Response.Clear();
+        ErrorResponseWriter.Reset(context.Response);
         return AttemptResult.Failed(gatewayError);
     }
 

@@ -109,9 +109,10 @@ internal sealed class OpenAiRequestTransformer
         {
             // x-request-id names the gateway's trace; the provider's own id stays at hand for its support desk.
             var headers = httpContext.Response.Headers;
-            if (headers.TryGetValue(ErrorResponseWriter.RequestIdHeader, out var upstreamId) && upstreamId != requestId)
+            // YARP appends the provider's id to ours: what is not ours is the provider's.
+            if (headers.TryGetValue(ErrorResponseWriter.RequestIdHeader, out var ids) && ids.Count > requestId.Count)
             {
-                headers[UpstreamRequestIdHeader] = upstreamId;
+                headers[UpstreamRequestIdHeader] = new StringValues(ids.ToArray()[requestId.Count..]);
             }
 
             headers[ErrorResponseWriter.RequestIdHeader] = requestId;
@@ -123,7 +124,7 @@ internal sealed class OpenAiRequestTransformer
         }
 
         attempt.UpstreamError = await ReadErrorAsync(httpContext, proxyResponse, cancellationToken);
-        httpContext.Response.Clear();
+        ErrorResponseWriter.Reset(httpContext.Response);
         return false;
     }
 

@@ -1,9 +1,9 @@
 using System.Text;
 using System.Text.Json;
 using Gateway.Errors;
+using Gateway.Providers.Upstream;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Gateway.Providers.Upstream;
 using Microsoft.Net.Http.Headers;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -133,7 +133,7 @@ internal sealed class TranslatedExchange(string name, string type, string apiKey
     {
         if (!context.Response.HasStarted)
         {
-            context.Response.Clear();
+            ErrorResponseWriter.Reset(context.Response);
             return AttemptResult.Failed(error);
         }
 
