@@ -45,6 +45,12 @@ internal sealed class InferenceContext(HttpContext http, EndpointKind kind, Gate
     /// <summary>The endpoint the request names; null when it names none, or before the resolve stage.</summary>
     public RoutedEndpoint? Endpoint { get; set; }
 
+    /// <summary>
+    /// The capture setting of the endpoint the body names, found or refused: a refused call to an endpoint that
+    /// captures nothing must not be captured by the tracking default. Null when it names none. Set by the resolve stage.
+    /// </summary>
+    public string? Capture { get; set; }
+
     /// <summary>The model the body asked for, when it named one (the trace keeps it when no endpoint matched).</summary>
     public string? AskedModel { get; set; }
 

@@ -231,4 +231,19 @@ public sealed class TracingTests : IAsyncLifetime
         Assert.EndsWith("}", traces["everything"].ResponseBody, StringComparison.Ordinal);
         Assert.Contains("a secret plan", traces["everything"].ResponseBody, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_refused_call_to_an_endpoint_that_captures_nothing_is_not_captured_by_the_default()
+    {
+        await using var gateway = await GatewayHost.StartAsync(Config("""
+              hidden: { capture: none, targets: [ { provider: demo, model: m } ] }
+            """));
+
+        // A chat endpoint called as embeddings: refused after the endpoint was found.
+        using var response = await gateway.Client.SendAsync(Http.Post("/v1/embeddings", """{"model":"hidden","input":"a secret plan"}""", AliceKey));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var trace = await gateway.SingleTraceAsync();
+        Assert.Equal(("hidden", null), (trace.Endpoint, trace.RequestBody));
+    }
 }

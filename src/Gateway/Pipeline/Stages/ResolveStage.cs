@@ -29,6 +29,7 @@ internal sealed class ResolveStage : IInferenceStage
             return context.FailAsync(GatewayErrors.EndpointNotFound(parsed.Model, endpoints.Keys.Where(caller.MayCall)));
         }
 
+        context.Capture = endpoint.Config.Capture;
         if (!caller.MayCall(endpoint.Name))
         {
             return context.FailAsync(GatewayErrors.EndpointNotAllowed(endpoint.Name));

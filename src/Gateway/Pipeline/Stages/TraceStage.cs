@@ -74,7 +74,7 @@ internal sealed class TraceStage(GatewayTracing tracing, TraceWriter writer, Tim
         }
 
         var config = context.Snapshot.Config;
-        var capture = context.Endpoint?.Config.Capture ?? config.Tracking.Capture;
+        var capture = context.Capture ?? config.Tracking.Capture;
         var target = context.Route.Target;
         var price = Pricing.Find(config, target?.Provider, target?.Model, meter?.Model);
         if (callerGone && error is null)
