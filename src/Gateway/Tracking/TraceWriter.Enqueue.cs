@@ -6,10 +6,14 @@ internal sealed partial class TraceWriter
     private readonly System.Collections.Concurrent.ConcurrentQueue<TraceRecord> _overflow = new();
     private int _overflowing;
 
+    // ConcurrentQueue.Count walks its segments; the bound is kept by this count, reserved before the enqueue.
+    private int _overflowCount;
+
     /// <summary>
     /// Hands a finished trace to the writer without waiting. When the queue is full (the store or the writer is
-    /// behind), the trace goes to the overflow compact: its spans and bodies dropped, its usage estimated and priced
-    /// here, so the usage report loses nothing; when the overflow is full too, it is dropped. Both are counted.
+    /// behind), the trace goes to the overflow compact: its spans and bodies dropped, its usage and cost kept (the
+    /// writer estimates and prices it), so the usage report loses nothing; when the overflow is full too, it is
+    /// dropped. Both are counted.
     /// </summary>
     public ValueTask EnqueueAsync(TraceRecord trace)
     {
@@ -44,13 +48,21 @@ internal sealed partial class TraceWriter
             Log.QueueFull(_logger, _options.QueueCapacity);
         }
 
-        if (_overflow.Count >= _options.QueueCapacity || _queue.Reader.Completion.IsCompleted)
+        if (_queue.Reader.Completion.IsCompleted)
         {
             _dropped.Add(1);
             return;
         }
 
-        _overflow.Enqueue(_estimator.Complete(trace with { Spans = [], PendingSpans = null, RequestBody = null, PendingRequestBody = null, ResponseBody = null, RedactBodies = null }));
+        if (Interlocked.Increment(ref _overflowCount) > _options.QueueCapacity)
+        {
+            Interlocked.Decrement(ref _overflowCount);
+            _dropped.Add(1);
+            return;
+        }
+
+        // Kept compact and completed (estimated, priced) by the writer like any other: no tokenizer on this thread.
+        _overflow.Enqueue(trace with { Spans = [], PendingSpans = null, RequestBody = null, PendingRequestBody = null, ResponseBody = null, RedactBodies = null });
         _compacted.Add(1);
     }
 

@@ -72,7 +72,7 @@ internal sealed partial class TraceWriter : IHostedLifecycleService, IDisposable
         _journaled = meter.CreateCounter<long>("gateway.tracking.traces_journaled", description: "Traces spilled to the local journal while the store was down or slow");
         _compacted = meter.CreateCounter<long>("gateway.tracking.traces_compacted", description: "Traces kept without their spans and bodies because the writer's queue was full (usage and cost kept)");
         _dropped = meter.CreateCounter<long>("gateway.tracking.traces_dropped", description: "Traces lost because the writer's queue and its overflow were both full");
-        meter.CreateObservableGauge("gateway.tracking.queue_length", () => (long)_queue.Reader.Count + _overflow.Count, description: "Traces waiting in memory for the writer");
+        meter.CreateObservableGauge("gateway.tracking.queue_length", () => (long)_queue.Reader.Count + Volatile.Read(ref _overflowCount), description: "Traces waiting in memory for the writer");
     }
 
     public ITraceStore Store { get; }
@@ -203,7 +203,8 @@ internal sealed partial class TraceWriter : IHostedLifecycleService, IDisposable
             var flushes = 0;
             while (batch.Count < _options.BatchSize && _overflow.TryDequeue(out var compact))
             {
-                batch.Add(compact);
+                Interlocked.Decrement(ref _overflowCount);
+                batch.Add(_estimator.Complete(compact));
             }
 
             while (batch.Count < _options.BatchSize && reader.TryRead(out var trace))
