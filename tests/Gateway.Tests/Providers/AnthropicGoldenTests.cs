@@ -76,6 +76,17 @@ public sealed class AnthropicGoldenTests
         }
     }
 
+    [Theory]
+    [InlineData("\n")]
+    [InlineData("")]
+    public async Task A_stream_whose_last_event_lacks_its_blank_line_still_ends_cleanly(string ending)
+    {
+        // Servers that close right after the last data line (some proxies trim the final blank line).
+        var wire = Golden("tool-stream.anthropic-sse.txt").TrimEnd('\n') + ending;
+
+        Assert.Equal(Golden("tool-stream.openai-sse.txt"), await RelayAsync(new MemoryStream(Encoding.UTF8.GetBytes(wire))));
+    }
+
     private static async Task<string> RelayAsync(Stream input)
     {
         var context = new DefaultHttpContext();

@@ -1,4 +1,3 @@
-using System.Net.ServerSentEvents;
 using System.Text;
 using System.Text.Json;
 using Gateway.Core;
@@ -108,7 +107,7 @@ internal sealed class AnthropicProvider(
         // Anthropic numbers content blocks (text and tools together); OpenAI numbers tool calls on their own.
         var toolIndexes = new Dictionary<int, int>();
         // One SSE parser for the wire (multi-line data, CRLF, comments); "event:" names repeat the data's own "type".
-        await foreach (var item in SseParser.Create(body).EnumerateAsync(aborted))
+        await foreach (var item in UpstreamEvents.ReadAsync(body, aborted))
         {
             using var data = JsonDocument.Parse(item.Data);
             var root = data.RootElement;

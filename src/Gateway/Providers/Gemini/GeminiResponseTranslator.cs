@@ -1,4 +1,3 @@
-using System.Net.ServerSentEvents;
 using System.Text;
 using System.Text.Json;
 using Gateway.Errors;
@@ -53,7 +52,7 @@ internal static class GeminiResponseTranslator
         string? reason = null;
         var toolCalls = 0;
         // One SSE parser for the wire: multi-line data fields, CRLF line ends, comments.
-        await foreach (var item in SseParser.Create(body).EnumerateAsync(aborted))
+        await foreach (var item in UpstreamEvents.ReadAsync(body, aborted))
         {
             using var data = JsonDocument.Parse(item.Data);
             var root = data.RootElement;

@@ -1,0 +1,96 @@
+using System.Net.ServerSentEvents;
+
+namespace Gateway.Providers.Translation;
+
+/// <summary>
+/// A provider's event stream, read with <see cref="SseParser"/>. The SSE spec discards an event the stream ends
+/// in before its blank line; a server (or a proxy) that closes straight after the last data line would then lose
+/// the event that completes the answer (Anthropic's message_stop, Gemini's last chunk with its usage), so the end
+/// of the body is read as one blank line more.
+/// </summary>
+internal static class UpstreamEvents
+{
+    public static IAsyncEnumerable<SseItem<string>> ReadAsync(Stream body, CancellationToken aborted) =>
+        SseParser.Create(new EndsWithBlankLine(body)).EnumerateAsync(aborted);
+
+    private sealed class EndsWithBlankLine(Stream inner) : Stream
+    {
+        private static readonly byte[] Ending = "\n\n"u8.ToArray();
+        private int _endingSent = -1; // -1 while the inner stream has bytes
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_endingSent < 0)
+            {
+                var read = await inner.ReadAsync(buffer, cancellationToken);
+                if (read > 0 || buffer.IsEmpty)
+                {
+                    return read;
+                }
+
+                _endingSent = 0;
+            }
+
+            return Tail(buffer.Span);
+        }
+
+        public override int Read(Span<byte> buffer)
+        {
+            if (_endingSent < 0)
+            {
+                var read = inner.Read(buffer);
+                if (read > 0 || buffer.IsEmpty)
+                {
+                    return read;
+                }
+
+                _endingSent = 0;
+            }
+
+            return Tail(buffer);
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+
+        private int Tail(Span<byte> buffer)
+        {
+            var count = Math.Min(buffer.Length, Ending.Length - _endingSent);
+            Ending.AsSpan(_endingSent, count).CopyTo(buffer);
+            _endingSent += count;
+            return count;
+        }
+    }
+}
