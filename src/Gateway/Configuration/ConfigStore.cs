@@ -53,6 +53,12 @@ internal sealed partial class ConfigStore
             var current = Current;
             var result = RejectRestartOnlyChanges(ConfigLoader.Load(current.Source, _providers), current);
             var now = _time.GetUtcNow();
+            GatewaySnapshot? next = null;
+            if (result.IsValid && result.Hash != current.Hash)
+            {
+                (next, result) = TryCompile(result, current.Revision + 1);
+            }
+
             if (!result.IsValid)
             {
                 var errors = result.FormattedErrors.ToArray();
@@ -72,11 +78,11 @@ internal sealed partial class ConfigStore
             }
             else
             {
-                var next = Compile(result, current.Revision + 1);
-                Interlocked.Exchange(ref _current, next);
+                var applied = next!; // compiled above: valid and changed
+                Interlocked.Exchange(ref _current, applied);
                 LastError = null;
-                outcome = new ReloadOutcome(true, false, next.Revision, next.Hash, [], now);
-                Log.Reloaded(_logger, current.Source.DisplayName, reason, next.Revision, next.ShortHash);
+                outcome = new ReloadOutcome(true, false, applied.Revision, applied.Hash, [], now);
+                Log.Reloaded(_logger, current.Source.DisplayName, reason, applied.Revision, applied.ShortHash);
                 _metrics.Reload("applied");
             }
         }
@@ -97,6 +103,23 @@ internal sealed partial class ConfigStore
         var error = new ConfigError(new Yaml.SourcePosition(1, 1), "server.listen",
             $"changed from '{current.Config.Server.Listen}' to '{listen}', which needs a restart; the reload was not applied");
         return result with { Config = null, Errors = [error] };
+    }
+
+    /// <summary>
+    /// A config the validator passed that a feature's compiler still refuses (a bug, or a rule the validator lacks)
+    /// is a rejected reload like any other: the last good snapshot stays and the error is reported.
+    /// </summary>
+    private (GatewaySnapshot? Next, ConfigLoadResult Result) TryCompile(ConfigLoadResult result, int revision)
+    {
+        try
+        {
+            return (Compile(result, revision), result);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            var error = new ConfigError(new Yaml.SourcePosition(1, 1), "(config)", $"could not be applied: {exception.Message}");
+            return (null, result with { Config = null, Errors = [error] });
+        }
     }
 
     private GatewaySnapshot Compile(ConfigLoadResult result, int revision)

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Gateway.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Tests.Functional;
 
@@ -67,6 +68,28 @@ public sealed class HotReloadTests : IAsyncLifetime
         var view = await AdminConfigAsync();
         Assert.Equal(1, view.GetProperty("revision").GetInt32());
         Assert.Equal(outcome.Errors[0], view.GetProperty("last_reload_error").GetProperty("errors")[0].GetString());
+    }
+
+    [Fact]
+    public async Task A_revision_a_feature_cannot_compile_is_rejected_and_the_last_good_keeps_serving()
+    {
+        await using var gateway = await GatewayHost.StartAsync(Config("chat"),
+            services => services.AddSingleton<Gateway.Configuration.ISnapshotCompiler, RefusesEndpoint>());
+
+        var outcome = await gateway.RewriteConfigAsync(Config(RefusesEndpoint.Name));
+
+        Assert.False(outcome.Applied);
+        Assert.Equal("1:1: (config): could not be applied: no table for this endpoint", Assert.Single(outcome.Errors)[(gateway.ConfigPath.Length + 1)..]);
+        using var response = await gateway.Client.SendAsync(Http.Post("/v1/chat/completions", Http.Chat("chat"), UserKey));
+        Assert.Equal(200, (int)response.StatusCode);
+    }
+
+    private sealed class RefusesEndpoint : Gateway.Configuration.SnapshotCompiler<RefusesEndpoint>
+    {
+        public const string Name = "unbuildable";
+
+        public override RefusesEndpoint Compile(Gateway.Configuration.Model.GatewayConfig config) =>
+            config.Endpoints.ContainsKey(Name) ? throw new InvalidOperationException("no table for this endpoint") : this;
     }
 
     [Fact]

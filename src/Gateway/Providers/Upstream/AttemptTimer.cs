@@ -19,11 +19,23 @@ internal readonly struct AttemptTimer : IDisposable
         }
         else
         {
-            _timer = time.CreateTimer(static source => ((CancellationTokenSource)source!).Cancel(), _linked, delay, Timeout.InfiniteTimeSpan);
+            _timer = time.CreateTimer(static source => CancelQuietly((CancellationTokenSource)source!), _linked, delay, Timeout.InfiniteTimeSpan);
         }
     }
 
     public CancellationToken Token => _linked.Token;
+
+    // A timer callback already running when the attempt ends may find the source disposed: the wait is over anyway.
+    private static void CancelQuietly(CancellationTokenSource source)
+    {
+        try
+        {
+            source.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
 
     public void Dispose()
     {
