@@ -4,7 +4,7 @@ using Gateway.Tracking.Store;
 
 namespace Gateway.Tracking;
 
-/// <summary>Trace JSON (the journal, the spans column, the traces API), source-generated, snake_case like the rest of the API.</summary>
+/// <summary>Trace JSON (the journal, the store's packed spans, the traces API), source-generated, snake_case like the rest of the API.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(TraceRecord))]
 [JsonSerializable(typeof(SpanRecord[]))]

@@ -19,6 +19,9 @@ public abstract class TraceStoreContract : IAsyncLifetime
 
     internal abstract Task<ITraceStore> OpenStoreAsync();
 
+    /// <summary>Runs SQL on the store's database directly, as an older gateway (or an operator) would.</summary>
+    internal abstract Task ExecuteSqlAsync(string sql);
+
     public async Task InitializeAsync()
     {
         _store = await OpenStoreAsync();
@@ -80,6 +83,37 @@ public abstract class TraceStoreContract : IAsyncLifetime
         Assert.Equal("gpt-4o", read.Spans[1].Attributes["gen_ai.request.model"]?.ToString());
         Assert.Equal("200", read.Spans[1].Attributes["http.response.status_code"]?.ToString());
         Assert.Null(await Store.GetAsync("no-such-id", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_trace_written_before_its_detail_was_packed_is_still_read_whole_and_purged()
+    {
+        // What a schema-1 gateway wrote: the detail as text, nothing packed.
+        await Store.WriteAsync([Trace(8)], CancellationToken.None);
+        await ExecuteSqlAsync($$$"""
+            UPDATE traces SET spans_packed = NULL, bodies_packed = NULL, request_body = 'the old request', response_body = 'the old answer',
+                spans = '[{"name":"gateway chat","span_id":"aaaaaaaaaaaaaaaa","parent_span_id":null,"started_at_us":1,"duration_ms":3,"status":"OK","attributes":{"gateway.user":"u1"}}]'
+            WHERE request_id = '{{{Trace(8).RequestId}}}'
+            """);
+
+        var read = await Store.GetAsync(Trace(8).RequestId, CancellationToken.None);
+
+        Assert.Equal(("the old request", "the old answer"), (read!.RequestBody, read.ResponseBody));
+        Assert.Equal("u1", Assert.Single(read.Spans).Attributes["gateway.user"]?.ToString());
+        await Store.PurgeAsync(Noon.AddDays(-300), Noon.AddDays(30), Noon.AddDays(-400), keepNewest: null, CancellationToken.None);
+        var purged = await Store.GetAsync(Trace(8).RequestId, CancellationToken.None);
+        Assert.Equal((null, null), (purged!.RequestBody, purged.ResponseBody));
+    }
+
+    [Fact]
+    public async Task A_trace_with_nothing_captured_reads_back_without_bodies()
+    {
+        await Store.WriteAsync([Trace(9)], CancellationToken.None);
+
+        var read = await Store.GetAsync(Trace(9).RequestId, CancellationToken.None);
+
+        Assert.Equal((null, null), (read!.RequestBody, read.ResponseBody));
+        Assert.Empty(read.Spans);
     }
 
     [Fact]
@@ -259,6 +293,15 @@ public sealed class SqliteTraceStoreTests : TraceStoreContract, IDisposable
 
     internal override Task<ITraceStore> OpenStoreAsync() => Task.FromResult<ITraceStore>(new SqliteTraceStore(Path.Combine(_directory, "traces.db")));
 
+    internal override async Task ExecuteSqlAsync(string sql)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_directory, "traces.db")};Pooling=false");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
     [Fact]
     public async Task The_database_is_in_wal_mode()
     {
@@ -297,7 +340,18 @@ public sealed class SqliteTraceStoreTests : TraceStoreContract, IDisposable
 [Collection(UsesPostgres.Name)]
 public sealed class PostgresTraceStoreTests(PostgresServer server) : TraceStoreContract
 {
-    internal override async Task<ITraceStore> OpenStoreAsync() => PostgresTraceStore.FromUrl(await server.CreateDatabaseAsync());
+    private string? _url;
+
+    internal override async Task<ITraceStore> OpenStoreAsync() => PostgresTraceStore.FromUrl(_url = await server.CreateDatabaseAsync());
+
+    internal override async Task ExecuteSqlAsync(string sql)
+    {
+        var uri = new Uri(_url!);
+        await using var connection = new Npgsql.NpgsqlConnection($"Host=127.0.0.1;Port={uri.Port};Username=gateway;Database={uri.AbsolutePath.TrimStart('/')};Pooling=false");
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
 }
 
 [CollectionDefinition(Name)]

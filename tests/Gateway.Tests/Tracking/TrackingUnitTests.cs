@@ -90,3 +90,51 @@ public sealed class TraceJournalTests : IDisposable
         Assert.Equal(TraceStoreContract.Trace(2).Groups, written[1].Groups);
     }
 }
+
+public sealed class TracePackingTests
+{
+    [Fact]
+    public void Packed_spans_read_back_equal_and_take_a_fraction_of_their_json()
+    {
+        var spans = Enumerable.Range(0, 6).Select(i => new SpanRecord($"stage {i}", $"{i:D16}", i == 0 ? null : $"{0:D16}", 1_000 + i, 0.25 * i, "OK",
+            new Dictionary<string, object?> { ["gen_ai.request.model"] = "gpt-4o-mini", ["gateway.endpoint"] = "chat", ["gateway.attempt"] = i })).ToArray();
+        var json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes<IReadOnlyList<SpanRecord>>(spans, TrackingJson.Default.IReadOnlyListSpanRecord);
+
+        var packed = Gateway.Tracking.Store.TracePacking.PackSpans(spans);
+        var read = Gateway.Tracking.Store.TracePacking.UnpackSpans(packed);
+
+        Assert.Equal(spans.Select(s => (s.Name, s.SpanId, s.ParentSpanId, s.StartedAtUs, s.DurationMs)), read.Select(s => (s.Name, s.SpanId, s.ParentSpanId, s.StartedAtUs, s.DurationMs)));
+        Assert.Equal("gpt-4o-mini", read[5].Attributes["gen_ai.request.model"]?.ToString());
+        Assert.True(packed.Length * 3 < json.Length, $"packed {packed.Length} B of {json.Length} B of JSON");
+    }
+
+    [Fact]
+    public void Bodies_pack_to_nothing_when_nothing_was_captured_and_keep_one_side_when_one_was()
+    {
+        Assert.Null(Gateway.Tracking.Store.TracePacking.PackBodies(null, null));
+
+        var bodies = Gateway.Tracking.Store.TracePacking.UnpackBodies(Gateway.Tracking.Store.TracePacking.PackBodies(null, "Hello, “world” 👋")!);
+
+        Assert.Equal(new Gateway.Tracking.Store.PackedBodies(null, "Hello, “world” 👋"), bodies);
+    }
+
+    [Fact]
+    public void Long_bodies_with_quotes_and_any_script_read_back_exactly()
+    {
+        var request = "{\"messages\":[{\"content\":\"" + string.Concat(Enumerable.Range(0, 3000).Select(i => (char)('a' + i % 26) + "é中👋<\\\"")) + "\"}]}";
+        var packed = Gateway.Tracking.Store.TracePacking.PackBodies(request, "")!;
+
+        var bodies = Gateway.Tracking.Store.TracePacking.UnpackBodies(packed);
+
+        Assert.Equal((request, ""), (bodies.RequestBody, bodies.ResponseBody));
+        Assert.Throws<InvalidDataException>(() => Gateway.Tracking.Store.TracePacking.UnpackBodies(Gateway.Tracking.Store.TracePacking.PackBodies(null, "x")![..^2]));
+    }
+
+    [Fact]
+    public void Detail_in_a_format_this_gateway_does_not_know_is_refused_by_name()
+    {
+        var error = Assert.Throws<InvalidDataException>(() => Gateway.Tracking.Store.TracePacking.UnpackSpans([7, 1, 2]));
+
+        Assert.Equal("a trace's packed detail has format 7, which this gateway does not know", error.Message);
+    }
+}

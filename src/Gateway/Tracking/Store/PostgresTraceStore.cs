@@ -48,6 +48,8 @@ internal sealed class PostgresTraceStore(NpgsqlDataSource dataSource) : SqlTrace
 
     public override ValueTask DisposeAsync() => dataSource.DisposeAsync();
 
+    protected override string Dialect(string migration) => migration.Replace(" BLOB;", " BYTEA;", StringComparison.Ordinal);
+
     protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
         await dataSource.OpenConnectionAsync(cancellationToken);
 
@@ -66,10 +68,10 @@ internal sealed class PostgresTraceStore(NpgsqlDataSource dataSource) : SqlTrace
     private const string InsertBatchSql = """
         INSERT INTO traces (request_id, trace_id, span_id, parent_span_id, started_at_us, duration_ms, state, status_code, operation, stream,
             endpoint, user_name, groups, key_id, provider, model, attempts, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens,
-            usage_estimated, cost_nusd, priced, ttft_ms, error_code, error_message, request_body, response_body, spans)
+            usage_estimated, cost_nusd, priced, ttft_ms, error_code, error_message, spans, spans_packed, bodies_packed)
         SELECT * FROM unnest(@request_id, @trace_id, @span_id, @parent_span_id, @started_at_us, @duration_ms, @state, @status_code, @operation, @stream,
             @endpoint, @user_name, @groups, @key_id, @provider, @model, @attempts, @prompt_tokens, @completion_tokens, @cached_tokens, @reasoning_tokens,
-            @usage_estimated, @cost_nusd, @priced, @ttft_ms, @error_code, @error_message, @request_body, @response_body, @spans)
+            @usage_estimated, @cost_nusd, @priced, @ttft_ms, @error_code, @error_message, @spans, @spans_packed, @bodies_packed)
         ON CONFLICT (request_id) DO NOTHING
         RETURNING request_id
         """;
@@ -106,9 +108,9 @@ internal sealed class PostgresTraceStore(NpgsqlDataSource dataSource) : SqlTrace
         p.AddWithValue("ttft_ms", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Double, Column(t => t.TimeToFirstTokenMs));
         p.AddWithValue("error_code", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text, Column(t => t.ErrorCode));
         p.AddWithValue("error_message", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text, Column(t => t.ErrorMessage));
-        p.AddWithValue("request_body", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text, Column(t => t.RequestBody));
-        p.AddWithValue("response_body", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text, Column(t => t.ResponseBody));
-        p.AddWithValue("spans", Column(SpansJson));
+        p.AddWithValue("spans", Column(_ => ""));
+        p.AddWithValue("spans_packed", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bytea, Column(t => TracePacking.PackSpans(t.Spans)));
+        p.AddWithValue("bodies_packed", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bytea, Column(t => TracePacking.PackBodies(t.RequestBody, t.ResponseBody)));
         var inserted = new HashSet<string>(StringComparer.Ordinal);
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {

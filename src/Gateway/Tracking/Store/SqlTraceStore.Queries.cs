@@ -68,7 +68,7 @@ internal abstract partial class SqlTraceStore
     public async Task<TraceRecord?> GetAsync(string requestId, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await using var command = Command(connection, null, $"SELECT {SummaryColumns}, request_body, response_body, spans FROM traces WHERE request_id = @id");
+        await using var command = Command(connection, null, $"SELECT {SummaryColumns}, request_body, response_body, spans, spans_packed, bodies_packed FROM traces WHERE request_id = @id");
         Add(command, "id", requestId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? ReadTrace(reader, withDetail: true) : null;
@@ -171,7 +171,7 @@ internal abstract partial class SqlTraceStore
         }
 
         await using var bodies = Command(connection, transaction,
-            "UPDATE traces SET request_body = NULL, response_body = NULL WHERE started_at_us < @before AND (request_body IS NOT NULL OR response_body IS NOT NULL)");
+            "UPDATE traces SET request_body = NULL, response_body = NULL, bodies_packed = NULL WHERE started_at_us < @before AND (request_body IS NOT NULL OR response_body IS NOT NULL OR bodies_packed IS NOT NULL)");
         Add(bodies, "before", ToUs(bodiesBefore));
         var bodiesCleared = await bodies.ExecuteNonQueryAsync(cancellationToken);
         await using var usage = Command(connection, transaction, "DELETE FROM usage_hourly WHERE hour_start < @before");
@@ -249,13 +249,20 @@ internal abstract partial class SqlTraceStore
             ErrorCode = Text(25),
             ErrorMessage = Text(26),
         };
-        return withDetail
-            ? trace with
-            {
-                RequestBody = Text(27),
-                ResponseBody = Text(28),
-                Spans = JsonSerializer.Deserialize(r.GetString(29), TrackingJson.Default.IReadOnlyListSpanRecord) ?? [],
-            }
-            : trace;
+        if (!withDetail)
+        {
+            return trace;
+        }
+
+        // Rows written before schema 2 keep their detail as text.
+        var bodies = r.IsDBNull(31) ? new PackedBodies(Text(27), Text(28)) : TracePacking.UnpackBodies((byte[])r.GetValue(31));
+        return trace with
+        {
+            RequestBody = bodies.RequestBody,
+            ResponseBody = bodies.ResponseBody,
+            Spans = r.IsDBNull(30)
+                ? JsonSerializer.Deserialize(r.GetString(29), TrackingJson.Default.IReadOnlyListSpanRecord) ?? []
+                : TracePacking.UnpackSpans((byte[])r.GetValue(30)),
+        };
     }
 }

@@ -62,7 +62,15 @@ internal abstract partial class SqlTraceStore
             PRIMARY KEY (hour_start, endpoint, user_name, key_id, groups, provider, model)
         );
         """,
+        // Spans and bodies packed (TracePacking): new rows leave request_body, response_body empty and spans ''.
+        """
+        ALTER TABLE traces ADD COLUMN spans_packed BLOB;
+        ALTER TABLE traces ADD COLUMN bodies_packed BLOB;
+        """,
     ];
+
+    /// <summary>A migration in this engine's dialect (the scripts are written in SQLite's; PostgreSQL says BYTEA for BLOB).</summary>
+    protected virtual string Dialect(string migration) => migration;
 
     /// <summary>The newest schema version this build knows.</summary>
     public static int SchemaVersion => Migrations.Length;
@@ -82,7 +90,7 @@ internal abstract partial class SqlTraceStore
 
         for (var version = current + 1; version <= Migrations.Length; version++)
         {
-            await ExecuteAsync(connection, transaction, Migrations[version - 1], cancellationToken);
+            await ExecuteAsync(connection, transaction, Dialect(Migrations[version - 1]), cancellationToken);
             await using var record = Command(connection, transaction, "INSERT INTO gateway_schema (version) VALUES (@version)");
             Add(record, "version", version);
             await record.ExecuteNonQueryAsync(cancellationToken);

@@ -1,6 +1,5 @@
 using System.Data;
 using System.Data.Common;
-using System.Text.Json;
 
 namespace Gateway.Tracking.Store;
 
@@ -105,9 +104,9 @@ internal abstract partial class SqlTraceStore
         yield return ("ttft_ms", trace.TimeToFirstTokenMs, DbType.Double);
         yield return ("error_code", trace.ErrorCode, null);
         yield return ("error_message", trace.ErrorMessage, null);
-        yield return ("request_body", trace.RequestBody, null);
-        yield return ("response_body", trace.ResponseBody, null);
-        yield return ("spans", SpansJson(trace), null);
+        yield return ("spans", "", null); // the schema-1 column, NOT NULL; the spans are in spans_packed
+        yield return ("spans_packed", TracePacking.PackSpans(trace.Spans), DbType.Binary);
+        yield return ("bodies_packed", TracePacking.PackBodies(trace.RequestBody, trace.ResponseBody), DbType.Binary);
     }
 
     protected static void AddRollup(DbCommand command, RollupKey key, RollupTotals totals)
@@ -145,6 +144,4 @@ internal abstract partial class SqlTraceStore
         yield return ("estimated_requests", totals.Estimated);
         yield return ("cost_nusd", totals.CostNanoUsd);
     }
-
-    protected static string SpansJson(TraceRecord trace) => JsonSerializer.Serialize(trace.Spans, TrackingJson.Default.IReadOnlyListSpanRecord);
 }

@@ -17,10 +17,10 @@ internal sealed class SqliteTraceStore : SqlTraceStore
     private const string InsertTraceSql = """
         INSERT INTO traces (request_id, trace_id, span_id, parent_span_id, started_at_us, duration_ms, state, status_code, operation, stream,
             endpoint, user_name, groups, key_id, provider, model, attempts, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens,
-            usage_estimated, cost_nusd, priced, ttft_ms, error_code, error_message, request_body, response_body, spans)
+            usage_estimated, cost_nusd, priced, ttft_ms, error_code, error_message, spans, spans_packed, bodies_packed)
         VALUES (@request_id, @trace_id, @span_id, @parent_span_id, @started_at_us, @duration_ms, @state, @status_code, @operation, @stream,
             @endpoint, @user_name, @groups, @key_id, @provider, @model, @attempts, @prompt_tokens, @completion_tokens, @cached_tokens, @reasoning_tokens,
-            @usage_estimated, @cost_nusd, @priced, @ttft_ms, @error_code, @error_message, @request_body, @response_body, @spans)
+            @usage_estimated, @cost_nusd, @priced, @ttft_ms, @error_code, @error_message, @spans, @spans_packed, @bodies_packed)
         ON CONFLICT (request_id) DO NOTHING
         """;
 
