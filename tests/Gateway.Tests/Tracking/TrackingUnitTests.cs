@@ -109,6 +109,35 @@ public sealed class TracePackingTests
     }
 
     [Fact]
+    public void Attribute_names_of_any_kind_and_start_times_read_back_exactly()
+    {
+        var attributes = new Dictionary<string, object?> { ["gateway.endpoint"] = "chat", ["my.own"] = "a", ["~0"] = "tilde", ["~~x"] = 2, ["~"] = null };
+        var spans = new[]
+        {
+            new SpanRecord("gateway chat", "aaaaaaaaaaaaaaaa", null, 1_796_281_672_583_446, 12.4185, "OK", attributes),
+            new SpanRecord("auth", "bbbbbbbbbbbbbbbb", "aaaaaaaaaaaaaaaa", 1_796_281_672_583_440, 0.0213, "UNSET", new Dictionary<string, object?>()),
+        };
+
+        var read = Gateway.Tracking.Store.TracePacking.UnpackSpans(Gateway.Tracking.Store.TracePacking.PackSpans(spans));
+
+        Assert.Equal(attributes.Keys, read[0].Attributes.Keys);
+        Assert.Equal("tilde", read[0].Attributes["~0"]?.ToString());
+        Assert.Equal([1_796_281_672_583_446, 1_796_281_672_583_440], read.Select(s => s.StartedAtUs));
+    }
+
+    [Fact]
+    public void Spans_packed_by_the_first_format_still_read()
+    {
+        var json = System.Text.Encoding.UTF8.GetBytes("""[{"name":"auth","span_id":"bbbbbbbbbbbbbbbb","parent_span_id":null,"started_at_us":5,"duration_ms":1,"status":"OK","attributes":{"gateway.key_id":"k1"}}]""");
+        var compressed = new byte[System.IO.Compression.BrotliEncoder.GetMaxCompressedLength(json.Length)];
+        Assert.True(System.IO.Compression.BrotliEncoder.TryCompress(json, compressed, out var written));
+
+        var read = Gateway.Tracking.Store.TracePacking.UnpackSpans([1, .. compressed.AsSpan(0, written)]);
+
+        Assert.Equal(("auth", 5L, "k1"), (read[0].Name, read[0].StartedAtUs, read[0].Attributes["gateway.key_id"]?.ToString()));
+    }
+
+    [Fact]
     public void Bodies_pack_to_nothing_when_nothing_was_captured_and_keep_one_side_when_one_was()
     {
         Assert.Null(Gateway.Tracking.Store.TracePacking.PackBodies(null, null));

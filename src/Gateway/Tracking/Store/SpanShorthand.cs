@@ -1,0 +1,80 @@
+namespace Gateway.Tracking.Store;
+
+/// <summary>
+/// Spans as the store's packed format 2 writes them: the attribute names the gateway itself sets as "~" and an
+/// index into <see cref="KnownKeys"/>, and every span's start as microseconds after the first's. A row is compressed
+/// alone, so the first use of each long name was paid on every row (about a third of a trace without bodies).
+/// </summary>
+internal static class SpanShorthand
+{
+    // Append only: stored rows name attributes by their index here. Names outside the list are stored whole.
+    private static readonly string[] KnownKeys =
+    [
+        "gen_ai.operation.name", "gen_ai.system", "gen_ai.provider.name", "gen_ai.request.model", "gen_ai.response.model",
+        "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens", "http.response.status_code", "error.type",
+        "gateway.endpoint", "gateway.user", "gateway.key_id", "gateway.provider", "gateway.attempt", "gateway.outcome",
+        "gateway.time_to_first_token_ms", "gateway.rate_limit.store", "gateway.rate_limit.outcome",
+        "gateway.rate_limit.reserved_tokens", "gateway.rate_limit.scope", "gateway.rate_limit.kind",
+        "gateway.guardrail.names", "gateway.guardrail.findings_count", "gateway.guardrail.outcome",
+        "gateway.guardrail.busy_ms", "gateway.guardrail.entities", "gateway.guardrail.findings", "gateway.guardrail.blocked",
+    ];
+
+    private static readonly Dictionary<string, string> Short = KnownKeys.Select((key, i) => (key, i))
+        .ToDictionary(k => k.key, k => "~" + k.i.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparer.Ordinal);
+
+    public static SpanRecord[] Shorten(IReadOnlyList<SpanRecord> spans)
+    {
+        var first = spans.Count == 0 ? 0 : spans[0].StartedAtUs;
+        var shortened = new SpanRecord[spans.Count];
+        for (var i = 0; i < spans.Count; i++)
+        {
+            var span = spans[i];
+            var attributes = new Dictionary<string, object?>(span.Attributes.Count, StringComparer.Ordinal);
+            foreach (var (key, value) in span.Attributes)
+            {
+                // A name of the caller's own that starts with "~" gets a second one, so it cannot read as an index.
+                attributes[Short.TryGetValue(key, out var code) ? code : key.StartsWith('~') ? "~" + key : key] = value;
+            }
+
+            shortened[i] = span with { StartedAtUs = i == 0 ? first : span.StartedAtUs - first, Attributes = attributes };
+        }
+
+        return shortened;
+    }
+
+    public static IReadOnlyList<SpanRecord> Restore(IReadOnlyList<SpanRecord> stored)
+    {
+        var first = stored.Count == 0 ? 0 : stored[0].StartedAtUs;
+        var spans = new SpanRecord[stored.Count];
+        for (var i = 0; i < stored.Count; i++)
+        {
+            var span = stored[i];
+            var attributes = new Dictionary<string, object?>(span.Attributes.Count, StringComparer.Ordinal);
+            foreach (var (key, value) in span.Attributes)
+            {
+                attributes[Name(key)] = value;
+            }
+
+            spans[i] = span with { StartedAtUs = i == 0 ? first : first + span.StartedAtUs, Attributes = attributes };
+        }
+
+        return spans;
+    }
+
+    private static string Name(string stored)
+    {
+        if (!stored.StartsWith('~'))
+        {
+            return stored;
+        }
+
+        if (stored.Length > 1 && stored[1] == '~')
+        {
+            return stored[1..];
+        }
+
+        return int.TryParse(stored.AsSpan(1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var index) && index < KnownKeys.Length
+            ? KnownKeys[index]
+            : throw new InvalidDataException($"a trace's packed spans name attribute {stored}, which this gateway does not know");
+    }
+}
