@@ -46,6 +46,9 @@ internal static class GatewayErrors
     public static GatewayError ClientDisconnected() => new(StatusCodes.Status499ClientClosedRequest, "client_error", "client_disconnected", null,
         "The caller closed the connection before the answer was complete.");
 
+    public static GatewayError TraceDetailUnreadable(string id, string reason) => new(StatusCodes.Status503ServiceUnavailable, "server_error", "trace_detail_unreadable", null,
+        $"The trace '{id}' is stored, but its spans and bodies could not be read ({reason}). A newer gateway may have written them: read it through a replica of the newest version.");
+
     public static GatewayError TrackingStoreUnavailable(string kind, string reason) => new(StatusCodes.Status503ServiceUnavailable, "server_error", "tracking_store_unavailable", null,
         $"The {kind} tracking store did not answer ({reason}); traces are kept in the journal meanwhile. Try again shortly.");
 

@@ -138,7 +138,19 @@ internal static partial class TrackingEndpoints
 
         await WithStoreAsync(context, access, async store =>
         {
-            var trace = await store.GetAsync(id, context.RequestAborted);
+            TraceRecord? trace;
+            try
+            {
+                trace = await store.GetAsync(id, context.RequestAborted);
+            }
+            catch (TraceDetailUnreadableException unreadable)
+            {
+                await ErrorResponseWriter.WriteAsync(context, access.OnlyUser is { } self && unreadable.User != self
+                    ? GatewayErrors.TraceNotFound(id)
+                    : GatewayErrors.TraceDetailUnreadable(id, unreadable.Reason));
+                return;
+            }
+
             if (trace is null || (access.OnlyUser is { } own && trace.User != own))
             {
                 await ErrorResponseWriter.WriteAsync(context, GatewayErrors.TraceNotFound(id));

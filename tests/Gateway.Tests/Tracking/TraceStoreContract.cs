@@ -303,7 +303,7 @@ public sealed class SqliteTraceStoreTests : TraceStoreContract, IDisposable
     }
 
     [Fact]
-    public async Task The_database_is_in_wal_mode()
+    public async Task A_new_database_is_in_wal_mode_with_16_KB_pages()
     {
         await Store.WriteAsync([Trace(1)], CancellationToken.None);
 
@@ -312,6 +312,8 @@ public sealed class SqliteTraceStoreTests : TraceStoreContract, IDisposable
         await using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA journal_mode";
         Assert.Equal("wal", await command.ExecuteScalarAsync());
+        command.CommandText = "PRAGMA page_size";
+        Assert.Equal(16384L, await command.ExecuteScalarAsync());
     }
 
     [Fact]

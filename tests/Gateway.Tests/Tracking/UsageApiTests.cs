@@ -140,6 +140,30 @@ public sealed class UsageApiTests : IAsyncLifetime
         Assert.Contains(full.GetProperty("spans").EnumerateArray(), s => s.GetProperty("name").GetString() == "auth");
     }
 
+    [Fact]
+    public async Task A_trace_whose_detail_cannot_be_read_gets_a_503_naming_it_and_stays_hidden_from_other_users()
+    {
+        var alices = (await GetJsonAsync("/api/traces?user=alice&limit=1", AdminKey)).GetProperty("traces")[0].GetProperty("request_id").GetString();
+        var database = Directory.GetFiles(Path.GetDirectoryName(_gateway.ConfigPath)!, "*.db").Single();
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database};Pooling=false"))
+        {
+            // Detail in a format from a future gateway.
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"UPDATE traces SET spans_packed = X'07' WHERE request_id = '{alices}'";
+            Assert.Equal(1, await command.ExecuteNonQueryAsync());
+        }
+
+        var unreadable = await GetJsonAsync($"/api/traces/{alices}", AdminKey, HttpStatusCode.ServiceUnavailable);
+
+        Assert.Equal("trace_detail_unreadable", unreadable.GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal($"The trace '{alices}' is stored, but its spans and bodies could not be read (a trace's packed detail has format 7, which this gateway does not know). A newer gateway may have written them: read it through a replica of the newest version.",
+            unreadable.GetProperty("error").GetProperty("message").GetString());
+        await GetJsonAsync($"/api/traces/{alices}", AliceKey, HttpStatusCode.ServiceUnavailable);
+        var hidden = await GetJsonAsync($"/api/traces/{alices}", BobKey, HttpStatusCode.NotFound);
+        Assert.Equal("trace_not_found", hidden.GetProperty("error").GetProperty("code").GetString());
+    }
+
     [Theory]
     [InlineData("/api/usage?group_by=colour", "group_by", "Query parameter 'group_by': 'colour' is not one of user, group, key, endpoint, provider, model, day, hour.")]
     [InlineData("/api/usage?from=yesterday", "from", "Query parameter 'from': 'yesterday' is not a date (2026-11-01) or a date and time (2026-11-01T09:00:00Z).")]

@@ -254,15 +254,22 @@ internal abstract partial class SqlTraceStore
             return trace;
         }
 
-        // Rows written before schema 2 keep their detail as text.
-        var bodies = r.IsDBNull(31) ? new PackedBodies(Text(27), Text(28)) : TracePacking.UnpackBodies((byte[])r.GetValue(31));
-        return trace with
+        try
         {
-            RequestBody = bodies.RequestBody,
-            ResponseBody = bodies.ResponseBody,
-            Spans = r.IsDBNull(30)
-                ? JsonSerializer.Deserialize(r.GetString(29), TrackingJson.Default.IReadOnlyListSpanRecord) ?? []
-                : TracePacking.UnpackSpans((byte[])r.GetValue(30)),
-        };
+            // Rows written before schema 2 keep their detail as text.
+            var bodies = r.IsDBNull(31) ? new PackedBodies(Text(27), Text(28)) : TracePacking.UnpackBodies((byte[])r.GetValue(31));
+            return trace with
+            {
+                RequestBody = bodies.RequestBody,
+                ResponseBody = bodies.ResponseBody,
+                Spans = r.IsDBNull(30)
+                    ? JsonSerializer.Deserialize(r.GetString(29), TrackingJson.Default.IReadOnlyListSpanRecord) ?? []
+                    : TracePacking.UnpackSpans((byte[])r.GetValue(30)),
+            };
+        }
+        catch (Exception exception) when (exception is InvalidDataException or JsonException or FormatException)
+        {
+            throw new TraceDetailUnreadableException(trace.RequestId, trace.User, exception.Message, exception);
+        }
     }
 }

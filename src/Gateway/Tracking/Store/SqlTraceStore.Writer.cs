@@ -104,7 +104,9 @@ internal abstract partial class SqlTraceStore
         yield return ("ttft_ms", trace.TimeToFirstTokenMs, DbType.Double);
         yield return ("error_code", trace.ErrorCode, null);
         yield return ("error_message", trace.ErrorMessage, null);
-        yield return ("spans", "", null); // the schema-1 column, NOT NULL; the spans are in spans_packed
+        // The schema-1 column is NOT NULL; "[]" lets a replica still on schema 1 (a rolling deploy) show the row
+        // without its spans rather than fail to parse it.
+        yield return ("spans", "[]", null);
         yield return ("spans_packed", TracePacking.PackSpans(trace.Spans), DbType.Binary);
         yield return ("bodies_packed", TracePacking.PackBodies(trace.RequestBody, trace.ResponseBody), DbType.Binary);
     }
