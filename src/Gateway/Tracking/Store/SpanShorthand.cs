@@ -22,43 +22,30 @@ internal static class SpanShorthand
     private static readonly Dictionary<string, string> Short = KnownKeys.Select((key, i) => (key, i))
         .ToDictionary(k => k.key, k => "~" + k.i.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparer.Ordinal);
 
-    public static SpanRecord[] Shorten(IReadOnlyList<SpanRecord> spans)
+    // A name of the caller's own that starts with "~" gets a second one, so it cannot read as an index.
+    public static SpanRecord[] Shorten(IReadOnlyList<SpanRecord> spans) =>
+        Rewrite(spans, key => Short.TryGetValue(key, out var code) ? code : key.StartsWith('~') ? "~" + key : key, shorten: true);
+
+    public static SpanRecord[] Restore(IReadOnlyList<SpanRecord> stored) => Rewrite(stored, Name, shorten: false);
+
+    private static SpanRecord[] Rewrite(IReadOnlyList<SpanRecord> spans, Func<string, string> name, bool shorten)
     {
         var first = spans.Count == 0 ? 0 : spans[0].StartedAtUs;
-        var shortened = new SpanRecord[spans.Count];
+        var rewritten = new SpanRecord[spans.Count];
         for (var i = 0; i < spans.Count; i++)
         {
             var span = spans[i];
             var attributes = new Dictionary<string, object?>(span.Attributes.Count, StringComparer.Ordinal);
             foreach (var (key, value) in span.Attributes)
             {
-                // A name of the caller's own that starts with "~" gets a second one, so it cannot read as an index.
-                attributes[Short.TryGetValue(key, out var code) ? code : key.StartsWith('~') ? "~" + key : key] = value;
+                attributes[name(key)] = value;
             }
 
-            shortened[i] = span with { StartedAtUs = i == 0 ? first : span.StartedAtUs - first, Attributes = attributes };
+            var start = i == 0 ? first : shorten ? span.StartedAtUs - first : first + span.StartedAtUs;
+            rewritten[i] = span with { StartedAtUs = start, Attributes = attributes };
         }
 
-        return shortened;
-    }
-
-    public static IReadOnlyList<SpanRecord> Restore(IReadOnlyList<SpanRecord> stored)
-    {
-        var first = stored.Count == 0 ? 0 : stored[0].StartedAtUs;
-        var spans = new SpanRecord[stored.Count];
-        for (var i = 0; i < stored.Count; i++)
-        {
-            var span = stored[i];
-            var attributes = new Dictionary<string, object?>(span.Attributes.Count, StringComparer.Ordinal);
-            foreach (var (key, value) in span.Attributes)
-            {
-                attributes[Name(key)] = value;
-            }
-
-            spans[i] = span with { StartedAtUs = i == 0 ? first : first + span.StartedAtUs, Attributes = attributes };
-        }
-
-        return spans;
+        return rewritten;
     }
 
     private static string Name(string stored)

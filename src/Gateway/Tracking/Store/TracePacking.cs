@@ -9,7 +9,7 @@ namespace Gateway.Tracking.Store;
 
 /// <summary>
 /// A trace's detail as the store keeps it: its spans (as JSON), and apart from them its captured bodies (retention
-/// clears bodies sooner; as two length-prefixed UTF-8 texts, so a JSON body is not escaped into JSON again), each
+/// clears bodies sooner; as two length-prefixed UTF-8 texts by BinaryWriter, so a JSON body is not escaped into JSON again), each
 /// Brotli-compressed behind a format byte. Stored as plain JSON the spans were half of a traced row (about 2 KB of
 /// 4.3 KB with previews); packed, in <see cref="SpanShorthand"/>, about a fifth of that. Only the trace API reads
 /// them, one trace at a time; summaries, usage and rollups never do.
@@ -40,17 +40,33 @@ internal static class TracePacking
             return null;
         }
 
-        var text = new ArrayBufferWriter<byte>(2048);
-        WriteText(text, request);
-        WriteText(text, response);
-        return Compress(text.WrittenSpan, Brotli);
+        using var text = new MemoryStream(2048);
+        using (var writer = new BinaryWriter(text, Encoding.UTF8, leaveOpen: true))
+        {
+            foreach (var body in (ReadOnlySpan<string?>)[request, response])
+            {
+                writer.Write(body is not null);
+                if (body is not null)
+                {
+                    writer.Write(body); // its UTF-8 length in 7-bit groups, then its bytes
+                }
+            }
+        }
+
+        return Compress(text.GetBuffer().AsSpan(0, (int)text.Length), Brotli);
     }
 
     public static PackedBodies UnpackBodies(byte[] packed)
     {
-        var text = Decompress(packed, Brotli, Brotli);
-        var at = 0;
-        return new PackedBodies(ReadText(text, ref at), ReadText(text, ref at));
+        using var reader = new BinaryReader(new MemoryStream(Decompress(packed, Brotli, Brotli), writable: false), Encoding.UTF8);
+        try
+        {
+            return new PackedBodies(reader.ReadBoolean() ? reader.ReadString() : null, reader.ReadBoolean() ? reader.ReadString() : null);
+        }
+        catch (Exception exception) when (exception is EndOfStreamException or FormatException)
+        {
+            throw new InvalidDataException("a trace's packed bodies end before their lengths say", exception);
+        }
     }
 
     private static byte[] Pack<T>(T value, JsonTypeInfo<T> type, byte format)
@@ -63,61 +79,6 @@ internal static class TracePacking
         }
 
         return Compress(json.WrittenSpan, format);
-    }
-
-    // A text as its UTF-8 length plus one (0: none) in 7-bit groups, then its bytes.
-    private static void WriteText(ArrayBufferWriter<byte> output, string? text)
-    {
-        var length = text is null ? 0 : Encoding.UTF8.GetByteCount(text) + 1;
-        var prefix = output.GetSpan(5);
-        var used = 0;
-        for (var rest = (uint)length; ; rest >>= 7)
-        {
-            prefix[used++] = (byte)(rest < 0x80 ? rest : (rest & 0x7F) | 0x80);
-            if (rest < 0x80)
-            {
-                break;
-            }
-        }
-
-        output.Advance(used);
-        if (text is not null)
-        {
-            output.Advance(Encoding.UTF8.GetBytes(text, output.GetSpan(length - 1)));
-        }
-    }
-
-    private static string? ReadText(ReadOnlySpan<byte> input, ref int at)
-    {
-        var length = 0;
-        for (var shift = 0; ; shift += 7)
-        {
-            if (at >= input.Length || shift > 28)
-            {
-                throw new InvalidDataException("a trace's packed bodies end inside a length");
-            }
-
-            var b = input[at++];
-            length |= (b & 0x7F) << shift;
-            if (b < 0x80)
-            {
-                break;
-            }
-        }
-
-        if (length == 0)
-        {
-            return null;
-        }
-
-        if (length - 1 > input.Length - at)
-        {
-            throw new InvalidDataException("a trace's packed bodies are shorter than their lengths say");
-        }
-
-        var text = Encoding.UTF8.GetString(input.Slice(at, length - 1));
-        at += length - 1;
-        return text;
     }
 
     private static byte[] Compress(ReadOnlySpan<byte> data, byte format)
