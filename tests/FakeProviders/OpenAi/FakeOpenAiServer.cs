@@ -26,6 +26,11 @@ public sealed partial class FakeOpenAiServer : IAsyncDisposable
 
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
 
+    private readonly TaskCompletionSource<RecordedRequest> _firstRequest = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes when the first request has arrived whole: a test can then move a fake clock past the connect phase.</summary>
+    public Task<RecordedRequest> FirstRequest => _firstRequest.Task;
+
     /// <summary>What the assistant answers; streamed word by word.</summary>
     public string ReplyText { get; set; } = "Hello from the fake OpenAI upstream. How can I help you today?";
 
@@ -105,6 +110,7 @@ public sealed partial class FakeOpenAiServer : IAsyncDisposable
     {
         var recorded = await RecordedRequest.ReadAsync(context);
         Requests.Enqueue(recorded);
+        _firstRequest.TrySetResult(recorded);
         if (!await authorize(context, recorded))
         {
             return;

@@ -23,6 +23,8 @@ public sealed class UpstreamTimeoutTests
         request.Options.Set(UpstreamAttempt.OptionKey, Attempt());
 
         var sending = invoker.Invoker.SendAsync(request, CancellationToken.None);
+        // Connected and sent (on a busy machine that can take a while): only the first-byte limit is running now.
+        await upstream.FirstRequest.WaitAsync(TimeSpan.FromSeconds(30));
         _clock.Advance(TimeSpan.FromSeconds(29));
         Assert.False(sending.IsCompleted);
         _clock.Advance(TimeSpan.FromSeconds(1));
