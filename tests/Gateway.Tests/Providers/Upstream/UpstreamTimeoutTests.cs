@@ -20,6 +20,8 @@ public sealed class UpstreamTimeoutTests
         upstream.Enqueue(new Fault.Hang());
         using var invoker = new UpstreamInvoker(_clock);
         using var request = new HttpRequestMessage(HttpMethod.Post, upstream.BaseUrl + "/chat/completions") { Content = new StringContent("{}") };
+        // With the upstream's key: without it the fake answers 401 at once and there is nothing to time out.
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", upstream.ApiKey);
         request.Options.Set(UpstreamAttempt.OptionKey, Attempt());
 
         var sending = invoker.Invoker.SendAsync(request, CancellationToken.None);
