@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using Gateway.Core;
-using Gateway.Errors;
+using Gateway.Streaming;
 
 namespace Gateway.Guardrails;
 
@@ -79,9 +79,7 @@ internal sealed partial class ResponseGuard
                 output.Write(line);
                 break;
             case EventResult.Rewritten:
-                output.Write("data: "u8);
-                output.Write(edited.WrittenSpan);
-                output.Write("\n"u8);
+                SseWriting.WriteDataLines(output, edited.WrittenSpan); // the event's blank line follows as it came
                 break;
             default:
                 _dropBlankLine = true;
@@ -97,61 +95,59 @@ internal sealed partial class ResponseGuard
     }
 
     /// <summary>A chunk of its own for held text (or the notice), shaped like the provider's: the stream's id, object, created and model.</summary>
-    private void WriteChunk(ArrayBufferWriter<byte> output, int pattern, int choice, int tool, string text, string? finishReason)
+    private void WriteChunk(ArrayBufferWriter<byte> output, int pattern, int choice, int tool, string text, string? finishReason) =>
+        SseWriting.WriteJsonEvent(output, (Guard: this, pattern, choice, tool, text, finishReason),
+            static (writer, chunk) => chunk.Guard.WriteChunkJson(writer, chunk.pattern, chunk.choice, chunk.tool, chunk.text, chunk.finishReason));
+
+    private void WriteChunkJson(Utf8JsonWriter writer, int pattern, int choice, int tool, string text, string? finishReason)
     {
-        output.Write("data: "u8);
-        using (var writer = new Utf8JsonWriter(output, GatewayJson.WriterOptions))
+        writer.WriteStartObject();
+        WriteMeta(writer, "id", _meta[0], null);
+        WriteMeta(writer, "object", _meta[1], kind == EndpointKind.Completions ? "text_completion" : "chat.completion.chunk");
+        WriteMeta(writer, "created", _meta[2], null);
+        WriteMeta(writer, "model", _meta[3], null);
+        writer.WriteStartArray("choices");
+        writer.WriteStartObject();
+        writer.WriteNumber("index", choice);
+        if (pattern == TextPattern)
         {
-            writer.WriteStartObject();
-            WriteMeta(writer, "id", _meta[0], null);
-            WriteMeta(writer, "object", _meta[1], kind == EndpointKind.Completions ? "text_completion" : "chat.completion.chunk");
-            WriteMeta(writer, "created", _meta[2], null);
-            WriteMeta(writer, "model", _meta[3], null);
-            writer.WriteStartArray("choices");
-            writer.WriteStartObject();
-            writer.WriteNumber("index", choice);
-            if (pattern == TextPattern)
+            writer.WriteString("text", text);
+        }
+        else
+        {
+            writer.WriteStartObject("delta");
+            if (pattern == ToolArgumentsPattern)
             {
-                writer.WriteString("text", text);
-            }
-            else
-            {
-                writer.WriteStartObject("delta");
-                if (pattern == ToolArgumentsPattern)
-                {
-                    writer.WriteStartArray("tool_calls");
-                    writer.WriteStartObject();
-                    writer.WriteNumber("index", Math.Max(tool, 0));
-                    writer.WriteStartObject("function");
-                    writer.WriteString("arguments", text);
-                    writer.WriteEndObject();
-                    writer.WriteEndObject();
-                    writer.WriteEndArray();
-                }
-                else
-                {
-                    writer.WriteString("content", text);
-                }
-
+                writer.WriteStartArray("tool_calls");
+                writer.WriteStartObject();
+                writer.WriteNumber("index", Math.Max(tool, 0));
+                writer.WriteStartObject("function");
+                writer.WriteString("arguments", text);
                 writer.WriteEndObject();
-            }
-
-            writer.WriteNull("logprobs");
-            if (finishReason is null)
-            {
-                writer.WriteNull("finish_reason");
+                writer.WriteEndObject();
+                writer.WriteEndArray();
             }
             else
             {
-                writer.WriteString("finish_reason", finishReason);
+                writer.WriteString("content", text);
             }
 
-            writer.WriteEndObject();
-            writer.WriteEndArray();
             writer.WriteEndObject();
         }
 
-        output.Write("\n\n"u8);
+        writer.WriteNull("logprobs");
+        if (finishReason is null)
+        {
+            writer.WriteNull("finish_reason");
+        }
+        else
+        {
+            writer.WriteString("finish_reason", finishReason);
+        }
+
+        writer.WriteEndObject();
+        writer.WriteEndArray();
+        writer.WriteEndObject();
     }
 
     private static void WriteMeta(Utf8JsonWriter writer, string name, byte[]? raw, string? fallback)

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Gateway.Configuration.Model;
 using Gateway.Core;
 using Gateway.Errors;
+using Gateway.Streaming;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Providers.Mock;
@@ -14,10 +15,6 @@ namespace Gateway.Providers.Mock;
 /// </summary>
 internal sealed partial class MockProvider(ProviderConfig config, TimeProvider time) : IProvider
 {
-    private static readonly byte[] DataPrefix = "data: "u8.ToArray();
-    private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
-    private static readonly byte[] Done = "data: [DONE]\n\n"u8.ToArray();
-
     public async Task<AttemptResult> SendAsync(ProviderCall call)
     {
         var context = call.HttpContext;
@@ -94,16 +91,10 @@ internal sealed partial class MockProvider(ProviderConfig config, TimeProvider t
     private static async Task WriteEventAsync(HttpContext context, ArrayBufferWriter<byte> buffer, Action<Utf8JsonWriter> write)
     {
         buffer.ResetWrittenCount();
-        buffer.Write(DataPrefix);
-        using (var writer = new Utf8JsonWriter(buffer, GatewayJson.WriterOptions))
-        {
-            write(writer);
-        }
-
-        buffer.Write(EventEnd);
+        SseWriting.WriteJsonEvent(buffer, write, static (json, write) => write(json));
         await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted);
         await context.Response.Body.FlushAsync(context.RequestAborted);
     }
 
-    private static Task WriteDoneAsync(HttpContext context) => context.Response.Body.WriteAsync(Done, context.RequestAborted).AsTask();
+    private static Task WriteDoneAsync(HttpContext context) => context.Response.Body.WriteAsync(SseWriting.DoneEvent, context.RequestAborted).AsTask();
 }

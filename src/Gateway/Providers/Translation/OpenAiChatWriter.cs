@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Text.Json;
 using Gateway.Errors;
+using Gateway.Streaming;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Providers.Translation;
@@ -16,10 +17,6 @@ internal readonly record struct ChatUsage(int PromptTokens, int CompletionTokens
 /// </summary>
 internal sealed class OpenAiChatWriter(HttpResponse response, string id, string model, long created)
 {
-    private static readonly byte[] DataPrefix = "data: "u8.ToArray();
-    private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
-    private static readonly byte[] Done = "data: [DONE]\n\n"u8.ToArray();
-
     public static string FinishReason(string? providerReason) => providerReason switch
     {
         "max_tokens" or "model_context_window_exceeded" => "length",
@@ -116,7 +113,7 @@ internal sealed class OpenAiChatWriter(HttpResponse response, string id, string 
 
     public async ValueTask WriteDoneAsync(CancellationToken cancellationToken)
     {
-        response.BodyWriter.Write(Done);
+        response.BodyWriter.Write(SseWriting.DoneEvent.Span);
         await response.BodyWriter.FlushAsync(cancellationToken);
     }
 
@@ -126,24 +123,19 @@ internal sealed class OpenAiChatWriter(HttpResponse response, string id, string 
     /// </summary>
     public async ValueTask WriteErrorAsync(GatewayError error, CancellationToken cancellationToken)
     {
-        response.BodyWriter.Write(DataPrefix);
-        response.BodyWriter.Write(ErrorResponseWriter.Serialize(error));
-        response.BodyWriter.Write(EventEnd);
+        SseWriting.WriteErrorEvent(response.BodyWriter, error);
         await response.BodyWriter.FlushAsync(cancellationToken);
     }
 
     private ValueTask<FlushResult> ChunkAsync(Action<Utf8JsonWriter> write, CancellationToken cancellationToken)
     {
         var pipe = response.BodyWriter;
-        pipe.Write(DataPrefix);
-        using (var json = new Utf8JsonWriter(pipe, GatewayJson.WriterOptions))
+        SseWriting.WriteJsonEvent(pipe, write, static (json, write) =>
         {
             json.WriteStartObject();
             write(json);
             json.WriteEndObject();
-        }
-
-        pipe.Write(EventEnd);
+        });
         return pipe.FlushAsync(cancellationToken);
     }
 

@@ -1,7 +1,9 @@
+using System.Buffers;
 using System.Net;
 using System.Runtime.ExceptionServices;
 using System.Text;
 using Gateway.Errors;
+using Gateway.Streaming;
 
 namespace Gateway.Providers.Upstream;
 
@@ -157,8 +159,14 @@ internal sealed class WatchedBodyStream(Stream inner, UpstreamAttempt attempt, b
             : GatewayErrors.StreamBrokenOff(attempt.Provider, exception.InnerException?.Message ?? exception.Message);
         attempt.BrokenStream = error;
         // An event cut in half is closed off first, so the error arrives as an event of its own.
-        var separator = _recentLength == 0 || EndsWith("\n\n"u8) || EndsWith("\r\n\r\n"u8) ? "" : "\n\n";
-        _tail = [.. Encoding.UTF8.GetBytes(separator + "data: "), .. ErrorResponseWriter.Serialize(error), .. "\n\n"u8];
+        var tail = new ArrayBufferWriter<byte>(512);
+        if (_recentLength > 0 && !EndsWith("\n\n"u8) && !EndsWith("\r\n\r\n"u8))
+        {
+            tail.Write("\n\n"u8);
+        }
+
+        SseWriting.WriteErrorEvent(tail, error);
+        _tail = tail.WrittenSpan.ToArray();
         return DrainTail(buffer);
     }
 
