@@ -23,6 +23,7 @@ public sealed class FeatureDependencyTests
     [InlineData("Errors", new string[0])]
     [InlineData("Core", new[] { "Errors" })]
     [InlineData("Configuration", new[] { "Errors" })]
+    [InlineData("Streaming", new[] { "Errors" })]
     public void The_bottom_layers_name_no_feature(string folder, string[] allowed)
     {
         var extra = Source.DependenciesOf(folder).Except(allowed).Select(to => $"{to} (in {string.Join(", ", Source.FilesOf(folder, to))})").ToArray();

@@ -88,7 +88,7 @@ public sealed class SseWritingTests
         var items = await ParseAsync(output.WrittenMemory);
         Assert.Equal(2, items.Count);
         Assert.Contains("\"error\":{", items[0].Data, StringComparison.Ordinal);
-        Assert.Contains("upstream_stream_broken", items[0].Data, StringComparison.Ordinal);
+        Assert.Contains("\"code\":\"upstream_stream_interrupted\"", items[0].Data, StringComparison.Ordinal);
         Assert.Equal("[DONE]", items[1].Data);
     }
 }

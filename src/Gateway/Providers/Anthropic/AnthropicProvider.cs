@@ -3,6 +3,7 @@ using System.Text.Json;
 using Gateway.Core;
 using Gateway.Errors;
 using Gateway.Providers.Translation;
+using Gateway.Streaming;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Net.Http.Headers;
@@ -107,7 +108,7 @@ internal sealed class AnthropicProvider(
         // Anthropic numbers content blocks (text and tools together); OpenAI numbers tool calls on their own.
         var toolIndexes = new Dictionary<int, int>();
         // One SSE parser for the wire (multi-line data, CRLF, comments); "event:" names repeat the data's own "type".
-        await foreach (var item in UpstreamEvents.ReadAsync(body, aborted))
+        await foreach (var item in SseReading.ReadAsync(body, aborted))
         {
             using var data = JsonDocument.Parse(item.Data);
             var root = data.RootElement;

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Gateway.Errors;
 using Gateway.Providers.Translation;
+using Gateway.Streaming;
 
 namespace Gateway.Providers.Gemini;
 
@@ -52,7 +53,7 @@ internal static class GeminiResponseTranslator
         string? reason = null;
         var toolCalls = 0;
         // One SSE parser for the wire: multi-line data fields, CRLF line ends, comments.
-        await foreach (var item in UpstreamEvents.ReadAsync(body, aborted))
+        await foreach (var item in SseReading.ReadAsync(body, aborted))
         {
             using var data = JsonDocument.Parse(item.Data);
             var root = data.RootElement;

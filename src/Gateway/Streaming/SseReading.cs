@@ -1,14 +1,15 @@
 using System.Net.ServerSentEvents;
 
-namespace Gateway.Providers.Translation;
+namespace Gateway.Streaming;
 
 /// <summary>
-/// A provider's event stream, read with <see cref="SseParser"/>. The SSE spec discards an event the stream ends
+/// The one way the gateway reads an event stream: a provider's, with <see cref="SseParser"/> (multi-line data
+/// joined, CRLF taken, comments skipped). The SSE spec discards an event the stream ends
 /// in before its blank line; a server (or a proxy) that closes straight after the last data line would then lose
 /// the event that completes the answer (Anthropic's message_stop, Gemini's last chunk with its usage), so the end
 /// of the body is read as one blank line more.
 /// </summary>
-internal static class UpstreamEvents
+internal static class SseReading
 {
     public static IAsyncEnumerable<SseItem<string>> ReadAsync(Stream body, CancellationToken aborted) =>
         SseParser.Create(new EndsWithBlankLine(body)).EnumerateAsync(aborted);
