@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Net;
 using System.Runtime.ExceptionServices;
-using System.Text;
 using Gateway.Errors;
 using Gateway.Streaming;
 
