@@ -136,14 +136,7 @@ internal sealed partial class ResponseGuard
         }
 
         writer.WriteNull("logprobs");
-        if (finishReason is null)
-        {
-            writer.WriteNull("finish_reason");
-        }
-        else
-        {
-            writer.WriteString("finish_reason", finishReason);
-        }
+        writer.WriteString("finish_reason", finishReason); // a null reason is written as JSON null
 
         writer.WriteEndObject();
         writer.WriteEndArray();

@@ -88,14 +88,7 @@ internal sealed partial class MockProvider
         writer.WriteString("text", text);
         writer.WriteNumber("index", 0);
         writer.WriteNull("logprobs");
-        if (finishReason is null)
-        {
-            writer.WriteNull("finish_reason");
-        }
-        else
-        {
-            writer.WriteString("finish_reason", finishReason);
-        }
+        writer.WriteString("finish_reason", finishReason); // a null reason is written as JSON null
 
         writer.WriteEndObject();
     }

@@ -158,14 +158,7 @@ internal sealed class OpenAiChatWriter(HttpResponse response, string id, string 
 
         json.WriteEndObject();
         json.WriteNull("logprobs");
-        if (finishReason is null)
-        {
-            json.WriteNull("finish_reason");
-        }
-        else
-        {
-            json.WriteString("finish_reason", finishReason);
-        }
+        json.WriteString("finish_reason", finishReason); // a null reason is written as JSON null
 
         json.WriteEndObject();
         json.WriteEndArray();
