@@ -83,7 +83,7 @@ public class TracingBenchmarks
             attempt.SetTag("gen_ai.response.model", meter.Model);
         }
 
-        meter.CompleteAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        meter.Complete();
         var root = trace.Root;
         root.SetTag("http.response.status_code", 200);
         root.DisplayName = "chat chat";

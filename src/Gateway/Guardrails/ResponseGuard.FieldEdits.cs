@@ -1,112 +1,95 @@
 using System.Buffers;
-using System.Text.Json;
 using Gateway.Core;
 using Gateway.Guardrails.Json;
+using Gateway.Streaming;
 
 namespace Gateway.Guardrails;
 
-// Field edits in a stream: each data event's texts through their StreamedFields, edited in place; a choice's end
-// flushes its fields, and a block finding ends every choice with the notice.
+// Field edits in a stream: each chunk's texts (as the relay's one reading found them) through their StreamedFields,
+// edited in place; a choice's end flushes its fields, and a block finding ends every choice with the notice.
 internal sealed partial class ResponseGuard
 {
-    private const int ContentPattern = 4;
-    private const int ToolArgumentsPattern = 5;
-    private const int TextPattern = 6;
-    private const int FinishPattern = 7;
-
-    private static readonly JsonFieldPaths ChunkPaths = new(
-        "id", "object", "created", "model",
-        "choices[].delta.content", "choices[].delta.tool_calls[].function.arguments", "choices[].text", "choices[].finish_reason");
-
-    private readonly Dictionary<string, OpenField> _fields = new(StringComparer.Ordinal);
+    private readonly Dictionary<(ChunkTextKind Kind, int Choice, int Tool), OpenField> _fields = [];
     private readonly SortedSet<int> _choices = [];
     private readonly byte[]?[] _meta = new byte[4][];
+    private readonly List<JsonEdit> _edits = [];
     private bool _blocked;
-    private readonly List<JsonField> _found = [];
 
-    /// <summary>One data event: its texts through their fields; flushes and notices go to <paramref name="output"/> before it.</summary>
-    private EventResult ProcessEvent(ReadOnlySpan<byte> json, ArrayBufferWriter<byte> output, ArrayBufferWriter<byte> edited)
+    /// <summary>One chunk: its texts through their fields; flushes and notices go to <paramref name="output"/> before it.</summary>
+    private ChunkVerdict ProcessEvent(ReadOnlySpan<byte> json, ChunkFacts facts, IBufferWriter<byte> output, IBufferWriter<byte> edited)
     {
-        if (json.SequenceEqual("[DONE]"u8))
+        if (facts.Kind == ChunkKind.Done)
         {
             if (!_blocked)
             {
                 FlushAll(output);
             }
 
-            return EventResult.Keep;
+            return ChunkVerdict.Keep;
         }
 
-        if (json.IsEmpty || json[0] != (byte)'{')
+        if (facts.Kind != ChunkKind.Json)
         {
-            return EventResult.Keep;
-        }
-
-        var fields = _found;
-        fields.Clear();
-        try
-        {
-            ChunkPaths.Find(json, fields);
-        }
-        catch (JsonException)
-        {
-            return EventResult.Keep; // not ours to judge: it reaches the caller as it came
+            return ChunkVerdict.Keep; // not ours to judge: it reaches the caller as it came
         }
 
         if (_blocked)
         {
-            // After the notice only what has no choices (the usage chunk) still goes out.
-            return fields.Exists(f => f.Pattern >= ContentPattern) ? EventResult.Drop : EventResult.Keep;
+            // After the notice only what has no choices' texts (the usage chunk) still goes out.
+            return facts.Texts.Count > 0 || facts.Finishes.Count > 0 ? ChunkVerdict.Drop : ChunkVerdict.Keep;
         }
 
-        List<int>? finishing = null;
-        foreach (var field in fields)
+        Remember(0, facts.Id, json);
+        Remember(1, facts.Object, json);
+        Remember(2, facts.Created, json);
+        Remember(3, facts.Model, json);
+        foreach (var text in facts.Texts)
         {
-            if (field.Pattern < ContentPattern)
-            {
-                _meta[field.Pattern] = json.Slice(field.TokenStart, field.TokenLength).ToArray();
-            }
-            else
-            {
-                _choices.Add(Math.Max(field.Index0, 0));
-                if (field.Pattern == FinishPattern && field.Value is not null)
-                {
-                    (finishing ??= []).Add(field.Index0);
-                }
-            }
+            _choices.Add(Math.Max(text.Choice, 0));
         }
 
-        List<JsonEdit>? edits = null;
-        foreach (var field in fields)
+        var finishing = false;
+        foreach (var finish in facts.Finishes)
         {
-            if (field.Pattern is not (ContentPattern or ToolArgumentsPattern or TextPattern) || field.Value is not { } value)
-            {
-                continue;
-            }
+            _choices.Add(Math.Max(finish.Choice, 0));
+            finishing |= finish.Reason is not null;
+        }
 
-            var open = Open(field);
+        var edits = _edits;
+        edits.Clear();
+        foreach (var chunkText in facts.Texts)
+        {
+            var key = (chunkText.Kind, Math.Max(chunkText.Choice, 0), chunkText.Tool);
+            var open = Open(key);
+            var value = chunkText.Value;
             var text = open.Field.Push(value);
-            if (finishing?.Contains(field.Index0) == true)
+            if (finishing && Finishes(facts, key.Item2))
             {
                 text += open.Field.Flush();
-                _fields.Remove(field.Location);
+                _fields.Remove(key);
             }
 
             if (!string.Equals(text, value, StringComparison.Ordinal))
             {
-                (edits ??= []).Add(new JsonEdit(field.TokenStart, field.TokenLength, text));
+                edits.Add(new JsonEdit(chunkText.Token.Start, chunkText.Token.Length, text));
             }
         }
 
         // The choice ends here: what its other fields still hold goes out first, in chunks of their own.
-        foreach (var choice in finishing ?? [])
+        foreach (var finish in facts.Finishes)
         {
-            foreach (var (location, open) in _fields.Where(f => f.Value.Choice == choice).ToList())
+            if (finish.Reason is null)
             {
-                _fields.Remove(location);
+                continue;
+            }
+
+            var choice = Math.Max(finish.Choice, 0);
+            foreach (var (key, open) in _fields.Where(f => f.Key.Choice == choice).ToList())
+            {
+                _fields.Remove(key);
                 if (open.Field.Flush() is { Length: > 0 } rest && !run.Blocked(GuardrailDirection.Response))
                 {
-                    WriteChunk(output, open.Pattern, open.Choice, open.Tool, rest, finishReason: null);
+                    WriteChunk(output, key.Kind, key.Choice, key.Tool, rest, finishReason: null);
                 }
             }
         }
@@ -114,37 +97,55 @@ internal sealed partial class ResponseGuard
         if (run.Blocked(GuardrailDirection.Response))
         {
             Block(output);
-            return EventResult.Drop;
+            return ChunkVerdict.Drop;
         }
 
-        if (edits is null)
+        if (edits.Count == 0)
         {
-            return EventResult.Keep;
+            return ChunkVerdict.Keep;
         }
 
         JsonEdits.Apply(json, edits, edited);
-        return EventResult.Rewritten;
+        return ChunkVerdict.Rewritten;
     }
 
-    private OpenField Open(JsonField field)
+    private static bool Finishes(ChunkFacts facts, int choice) => facts.Finishes.Exists(f => f.Reason is not null && Math.Max(f.Choice, 0) == choice);
+
+    /// <summary>Keeps the stream's id, object, created and model for the guard's own chunks (copied only when they change).</summary>
+    private void Remember(int slot, JsonRange token, ReadOnlySpan<byte> json)
     {
-        if (!_fields.TryGetValue(field.Location, out var open))
+        if (!token.IsEmpty && (_meta[slot] is not { } kept || !kept.AsSpan().SequenceEqual(token.Of(json))))
         {
-            open = new OpenField(new StreamedField(run, field.Location, inJson: field.Pattern == ToolArgumentsPattern), field.Pattern, Math.Max(field.Index0, 0), field.Index1);
-            _fields[field.Location] = open;
+            _meta[slot] = token.Of(json).ToArray();
+        }
+    }
+
+    private OpenField Open((ChunkTextKind Kind, int Choice, int Tool) key)
+    {
+        if (!_fields.TryGetValue(key, out var open))
+        {
+            // The location the trace names a finding by, as the request's are named: choices[0].delta.content.
+            var location = key.Kind switch
+            {
+                ChunkTextKind.ToolArguments => $"choices[{key.Choice}].delta.tool_calls[{key.Tool}].function.arguments",
+                ChunkTextKind.Text => $"choices[{key.Choice}].text",
+                _ => $"choices[{key.Choice}].delta.content",
+            };
+            open = new OpenField(new StreamedField(run, location, inJson: key.Kind == ChunkTextKind.ToolArguments));
+            _fields[key] = open;
         }
 
         return open;
     }
 
     /// <summary>The answer ends ([DONE], or the end of the body): every field's held text goes out.</summary>
-    private void FlushAll(ArrayBufferWriter<byte> output)
+    private void FlushAll(IBufferWriter<byte> output)
     {
-        foreach (var open in _fields.Values.ToList())
+        foreach (var (key, open) in _fields.ToList())
         {
             if (open.Field.Flush() is { Length: > 0 } rest && !run.Blocked(GuardrailDirection.Response))
             {
-                WriteChunk(output, open.Pattern, open.Choice, open.Tool, rest, finishReason: null);
+                WriteChunk(output, key.Kind, key.Choice, key.Tool, rest, finishReason: null);
             }
         }
 
@@ -156,19 +157,19 @@ internal sealed partial class ResponseGuard
     }
 
     /// <summary>Ends every choice with the notice and finish_reason content_filter; what follows is dropped.</summary>
-    private void Block(ArrayBufferWriter<byte> output)
+    private void Block(IBufferWriter<byte> output)
     {
         _blocked = true;
         _fields.Clear();
-        var pattern = kind == EndpointKind.Completions ? TextPattern : ContentPattern;
+        var textKind = kind == EndpointKind.Completions ? ChunkTextKind.Text : ChunkTextKind.Content;
         foreach (var choice in _choices.Count > 0 ? _choices : [0])
         {
-            WriteChunk(output, pattern, choice, -1, Notice(), "content_filter");
+            WriteChunk(output, textKind, choice, -1, Notice(), "content_filter");
         }
     }
 
     private string Notice() =>
         $"[The gateway withheld this answer: guardrail '{run.BlockedBy}' found {string.Join(", ", run.BlockedEntities(GuardrailDirection.Response))}.]";
 
-    private sealed record OpenField(StreamedField Field, int Pattern, int Choice, int Tool);
+    private sealed record OpenField(StreamedField Field);
 }

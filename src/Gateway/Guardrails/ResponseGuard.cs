@@ -1,23 +1,25 @@
 using System.Buffers;
 using System.Diagnostics;
 using Gateway.Core;
+using Gateway.Streaming;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Guardrails;
 
 /// <summary>
 /// The answer on its way to the caller, through the endpoint's response guardrails and the restoring of the
-/// request's placeholders. Every provider's answer is in OpenAI's format by now. An SSE answer is rewritten
-/// event by event: each choice's content, text and tool-call arguments go through a <see cref="StreamedField"/>
+/// request's placeholders. Every provider's answer is in OpenAI's format by now. A streamed answer comes through
+/// the relay, where the guard is the last chunk stage, and is rewritten event by event: each choice's content, text and tool-call arguments go through a <see cref="StreamedField"/>
 /// that holds back only what could still be (part of) an entity or a placeholder; a choice's finish_reason, the
 /// [DONE] event or the end of the answer flushes what is held, in a chunk of its own where needed. A JSON answer is
 /// kept whole (it is sent in one piece anyway) and rewritten at its end. A block finding in the answer replaces the
 /// rest of it with a notice and finish_reason "content_filter", as providers' own content filters do. Error
 /// answers pass through untouched.
 /// </summary>
-/// <remarks>This part is the stream; ResponseGuard.Sse.cs frames events and chunks, ResponseGuard.FieldEdits.cs edits a
-/// stream's fields, ResponseGuard.Rewrite.cs rewrites a whole JSON answer.</remarks>
-internal sealed partial class ResponseGuard(Stream inner, HttpResponse response, GuardrailRun run, EndpointKind kind) : Stream
+/// <remarks>This part is the JSON answer's stream on the response; ResponseGuard.Chunks.cs takes a stream's chunks and
+/// writes the guard's own, ResponseGuard.FieldEdits.cs edits a stream's fields, ResponseGuard.Rewrite.cs rewrites
+/// a whole JSON answer.</remarks>
+internal sealed partial class ResponseGuard(Stream inner, HttpResponse response, GuardrailRun run, EndpointKind kind) : Stream, IChunkStage
 {
     private Mode _mode;
     private ArrayBufferWriter<byte>? _json;
@@ -81,28 +83,12 @@ internal sealed partial class ResponseGuard(Stream inner, HttpResponse response,
     // A JSON answer is held whole: flushing would only send the headers early.
     public override Task FlushAsync(CancellationToken cancellationToken) => _mode == Mode.Json ? Task.CompletedTask : inner.FlushAsync(cancellationToken);
 
-    /// <summary>The answer is complete: what is held goes out (a JSON answer, rewritten, in one piece).</summary>
+    /// <summary>The answer is complete: a JSON answer, held whole, goes out rewritten in one piece (a stream's held text went out at the relay's end).</summary>
     public async ValueTask CompleteAsync(CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var output = new ArrayBufferWriter<byte>();
-        if (_mode == Mode.Sse)
-        {
-            if (_pendingLength > 0)
-            {
-                // A last line without its newline (a stream cut short) still goes out, ended, so that what
-                // follows it is a line of its own.
-                var last = new byte[_pendingLength + 1];
-                _pending.AsSpan(0, _pendingLength).CopyTo(last);
-                last[^1] = (byte)'\n';
-                _pendingLength = 0;
-                ProcessLine(last, output);
-                output.Write("\n"u8);
-            }
-
-            FlushAll(output);
-        }
-        else if (_mode == Mode.Json && _json is not null)
+        if (_mode == Mode.Json && _json is not null)
         {
             RewriteAnswer(_json.WrittenSpan, output);
             _json = null;
@@ -141,9 +127,6 @@ internal sealed partial class ResponseGuard(Stream inner, HttpResponse response,
             case Mode.Json:
                 _json!.Write(data);
                 break;
-            case Mode.Sse:
-                ProcessLines(data, output);
-                break;
             default:
                 output.Write(data);
                 break;
@@ -164,7 +147,7 @@ internal sealed partial class ResponseGuard(Stream inner, HttpResponse response,
         var type = response.ContentType ?? "";
         if (type.StartsWith("text/event-stream", StringComparison.OrdinalIgnoreCase))
         {
-            return Mode.Sse;
+            throw new InvalidOperationException("An event stream was written to the response body past the relay: its chunks would go unguarded.");
         }
 
         if (type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))

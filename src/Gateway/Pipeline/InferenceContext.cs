@@ -5,7 +5,9 @@ using Gateway.Errors;
 using Gateway.Guardrails;
 using Gateway.RateLimiting;
 using Gateway.Routing;
+using Gateway.Streaming;
 using Gateway.Tracking;
+using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Pipeline;
@@ -29,6 +31,12 @@ internal sealed class InferenceContext(HttpContext http, EndpointKind kind, Gate
     public GatewaySnapshot Snapshot { get; } = snapshot;
 
     public CancellationToken Aborted => Http.RequestAborted;
+
+    /// <summary>
+    /// The caller's response pipe as it was before any stage put a stream on the body: the relay writes a
+    /// stream's events here, past the streams that watch a JSON answer.
+    /// </summary>
+    public PipeWriter ClientBody { get; } = http.Response.BodyWriter;
 
     /// <summary>The request's trace; null when nothing listens (tracking off, no OTLP). Set by the trace stage.</summary>
     public RequestTrace? Trace { get; set; }
@@ -66,6 +74,9 @@ internal sealed class InferenceContext(HttpContext http, EndpointKind kind, Gate
 
     /// <summary>The meter on the answer (usage, model, first byte, capture), when the trace or the limits need it.</summary>
     public ResponseMeter? Meter { get; set; }
+
+    /// <summary>The path of a streamed answer's events, through the meter and the guard to the caller. Set by the route stage.</summary>
+    public StreamRelay? Relay { get; set; }
 
     /// <summary>What routing came to: the target that answered (or was tried last) and the calls made. Set by the route stage.</summary>
     public RouteOutcome Route { get; set; }

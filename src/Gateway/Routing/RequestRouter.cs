@@ -5,6 +5,7 @@ using Gateway.Errors;
 using Gateway.Providers;
 using Gateway.Providers.Upstream;
 using Gateway.Routing.Resilience;
+using Gateway.Streaming;
 using Gateway.Tracking;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -33,7 +34,7 @@ internal sealed partial class RequestRouter(TimeProvider time, Random random, Ga
     /// Serves the request from the endpoint's targets. The outcome's error is what the caller must get (every
     /// target failed, or none could serve it) or, once the answer had started, what broke it; null when served.
     /// </summary>
-    public async Task<RouteOutcome> RouteAsync(HttpContext context, CallerIdentity caller, RoutedEndpoint endpoint, RequestBody body, ParsedRequest parsed, ResponseMeter? meter)
+    public async Task<RouteOutcome> RouteAsync(HttpContext context, CallerIdentity caller, RoutedEndpoint endpoint, RequestBody body, ParsedRequest parsed, ResponseMeter? meter, StreamRelay relay)
     {
         var log = new AttemptLog();
         var started = time.GetTimestamp();
@@ -48,7 +49,7 @@ internal sealed partial class RequestRouter(TimeProvider time, Random random, Ga
                 break; // what is left could not even connect; timers firing a hair early must not start another
             }
 
-            var result = await TryTargetAsync(context, caller, endpoint, plan[i], body, parsed, meter, log, started);
+            var result = await TryTargetAsync(context, caller, endpoint, plan[i], body, parsed, meter, relay, log, started);
             switch (result.Status)
             {
                 case AttemptStatus.Served or AttemptStatus.CallerGone:
@@ -90,14 +91,14 @@ internal sealed partial class RequestRouter(TimeProvider time, Random random, Ga
 
     /// <summary>One target: its retries, each through its circuit breaker. A failure with no error: skipped, its circuit open.</summary>
     private async Task<AttemptResult> TryTargetAsync(HttpContext context, CallerIdentity caller, RoutedEndpoint endpoint, RouteTarget target,
-        RequestBody body, ParsedRequest parsed, ResponseMeter? meter, AttemptLog log, long requestStarted)
+        RequestBody body, ParsedRequest parsed, ResponseMeter? meter, StreamRelay relay, AttemptLog log, long requestStarted)
     {
         // Only retry delays wait on the deadline's token (each attempt bounds its own first-byte wait by it), so
         // an endpoint without retries needs no timer for it.
         var remaining = endpoint.Config.Deadline - time.GetElapsedTime(requestStarted);
         using var deadline = endpoint.Retries ? new CancellationTokenSource(remaining, time) : null;
         // The pipelines run with state passed in, not closures: this runs for every request.
-        var run = new TargetRun(this, context, caller, endpoint, target, body, parsed, meter, log, requestStarted);
+        var run = new TargetRun(this, context, caller, endpoint, target, body, parsed, meter, relay, log, requestStarted);
         var resilience = ResilienceContextPool.Shared.Get(deadline?.Token ?? CancellationToken.None);
         try
         {
@@ -125,7 +126,7 @@ internal sealed partial class RequestRouter(TimeProvider time, Random random, Ga
 
     /// <summary>Everything one target's attempts need, handed to the pipelines as their state.</summary>
     private sealed class TargetRun(RequestRouter router, HttpContext context, CallerIdentity caller, RoutedEndpoint endpoint, RouteTarget target,
-        RequestBody body, ParsedRequest parsed, ResponseMeter? meter, AttemptLog log, long requestStarted)
+        RequestBody body, ParsedRequest parsed, ResponseMeter? meter, StreamRelay relay, AttemptLog log, long requestStarted)
     {
         public RouteTarget Target => target;
 
@@ -133,11 +134,11 @@ internal sealed partial class RequestRouter(TimeProvider time, Random random, Ga
         public AttemptResult? Last { get; private set; }
 
         public async ValueTask<AttemptResult> AttemptAsync() =>
-            Last = await router.AttemptAsync(context, caller, endpoint, target, body, parsed, meter, log, requestStarted);
+            Last = await router.AttemptAsync(context, caller, endpoint, target, body, parsed, meter, relay, log, requestStarted);
     }
 
     private async Task<AttemptResult> AttemptAsync(HttpContext context, CallerIdentity caller, RoutedEndpoint endpoint, RouteTarget target,
-        RequestBody body, ParsedRequest parsed, ResponseMeter? meter, AttemptLog log, long requestStarted)
+        RequestBody body, ParsedRequest parsed, ResponseMeter? meter, StreamRelay relay, AttemptLog log, long requestStarted)
     {
         // No attempt waits for its answer to start past the endpoint's deadline.
         var timeouts = endpoint.Timeouts(target);
@@ -154,7 +155,7 @@ internal sealed partial class RequestRouter(TimeProvider time, Random random, Ga
         var attempt = new UpstreamAttempt(target.ProviderName, target.Model, timeouts);
         using var span = StartAttemptSpan(endpoint, target, log.Calls + 1);
         var started = time.GetTimestamp();
-        var result = await target.Provider.SendAsync(new ProviderCall(context, caller, endpoint.Kind, endpoint.Config, target.Call, body, parsed, attempt));
+        var result = await target.Provider.SendAsync(new ProviderCall(context, caller, endpoint.Kind, endpoint.Config, target.Call, body, parsed, attempt, relay));
         var latency = time.GetElapsedTime(started);
         var outcome = result.Status switch
         {

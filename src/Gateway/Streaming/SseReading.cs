@@ -12,9 +12,16 @@ namespace Gateway.Streaming;
 internal static class SseReading
 {
     public static IAsyncEnumerable<SseItem<string>> ReadAsync(Stream body, CancellationToken aborted) =>
-        SseParser.Create(new EndsWithBlankLine(body)).EnumerateAsync(aborted);
+        SseParser.Create(new EndsWithBlankLine(body, null)).EnumerateAsync(aborted);
 
-    private sealed class EndsWithBlankLine(Stream inner) : Stream
+    /// <summary>
+    /// A parser whose items <paramref name="parse"/> makes from each event's data in place (a span of the parser's
+    /// buffer); <paramref name="beforeRead"/> runs before each read of the body that may wait (the relay flushes there).
+    /// </summary>
+    public static SseParser<T> Parse<T>(Stream body, SseItemParser<T> parse, Func<CancellationToken, ValueTask>? beforeRead) =>
+        SseParser.Create(new EndsWithBlankLine(body, beforeRead), parse);
+
+    private sealed class EndsWithBlankLine(Stream inner, Func<CancellationToken, ValueTask>? beforeRead) : Stream
     {
         private static readonly byte[] Ending = "\n\n"u8.ToArray();
         private int _endingSent = -1; // -1 while the inner stream has bytes
@@ -33,6 +40,11 @@ internal static class SseReading
         {
             if (_endingSent < 0)
             {
+                if (beforeRead is not null)
+                {
+                    await beforeRead(cancellationToken);
+                }
+
                 var read = await inner.ReadAsync(buffer, cancellationToken);
                 if (read > 0 || buffer.IsEmpty)
                 {

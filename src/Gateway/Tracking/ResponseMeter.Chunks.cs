@@ -1,172 +1,60 @@
+using System.Buffers;
 using System.Text;
-using System.Text.Json;
+using Gateway.Streaming;
 
 namespace Gateway.Tracking;
 
+// A stream's chunks, first in the relay's chain: the provider's answer as it came (placeholders, usage chunk).
 internal sealed partial class ResponseMeter
 {
     private const int MaxCompletionText = 1024 * 1024;
 
-    /// <summary>Reads one chunk's JSON; true when it is the usage-only chunk (no choices, usage set).</summary>
-    private bool ReadEvent(ReadOnlySpan<byte> json)
+    public ChunkVerdict OnChunk(ReadOnlySpan<byte> data, ChunkFacts facts, IBufferWriter<byte> output, IBufferWriter<byte> rewritten)
     {
-        if (json.IsEmpty || json[0] != (byte)'{')
+        if (_released)
         {
-            return false; // [DONE], or not JSON
+            return ChunkVerdict.Keep;
         }
 
-        try
+        if (!_started)
         {
-            var reader = new Utf8JsonReader(json);
-            reader.Read();
-            var choices = -1;
-            var hasUsage = false;
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            _started = _sse = true;
+            FirstByteTimestamp = time.GetTimestamp();
+        }
+
+        if (facts.Kind != ChunkKind.Json)
+        {
+            return ChunkVerdict.Keep; // [DONE], or not JSON: not ours to judge
+        }
+
+        if (_model is null && !facts.Model.IsEmpty)
+        {
+            _model = facts.Model.ReadString(data);
+        }
+
+        if (!facts.UsageToken.IsEmpty)
+        {
+            Usage = UsageCounts.Read(facts.UsageToken.Of(data));
+        }
+
+        if (facts.ErrorCode is { } code)
+        {
+            StreamError = code;
+        }
+
+        foreach (var text in facts.Texts)
+        {
+            // The answer's words (tool-call arguments are not text the tokenizer should count as such).
+            if (text.Kind != ChunkTextKind.ToolArguments && (_text ??= new StringBuilder()).Length < MaxCompletionText)
             {
-                if (reader.ValueTextEquals("model"u8))
-                {
-                    reader.Read();
-                    if (Model is null && reader.TokenType == JsonTokenType.String)
-                    {
-                        Model = reader.GetString();
-                    }
-                }
-                else if (reader.ValueTextEquals("usage"u8))
-                {
-                    reader.Read();
-                    if (reader.TokenType == JsonTokenType.StartObject)
-                    {
-                        var start = (int)reader.TokenStartIndex;
-                        reader.Skip();
-                        Usage = UsageCounts.Read(json[start..((int)reader.BytesConsumed)]);
-                        hasUsage = true;
-                    }
-                }
-                else if (reader.ValueTextEquals("choices"u8))
-                {
-                    reader.Read();
-                    choices = ReadChoices(ref reader);
-                }
-                else if (reader.ValueTextEquals("error"u8))
-                {
-                    reader.Read();
-                    StreamError = ReadErrorCode(ref reader);
-                }
-                else
-                {
-                    reader.Read();
-                    reader.Skip();
-                }
-            }
-
-            return hasUsage && choices == 0;
-        }
-        catch (JsonException)
-        {
-            return false; // not ours to judge: it goes to the client as it came
-        }
-    }
-
-    /// <summary>Appends each choice's text (delta.content, or text for completions); returns how many choices there were.</summary>
-    private int ReadChoices(ref Utf8JsonReader reader)
-    {
-        if (reader.TokenType != JsonTokenType.StartArray)
-        {
-            reader.Skip();
-            return -1;
-        }
-
-        var count = 0;
-        while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
-        {
-            count++;
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                if (reader.ValueTextEquals("text"u8))
-                {
-                    reader.Read();
-                    AppendText(ref reader);
-                }
-                else if (reader.ValueTextEquals("delta"u8))
-                {
-                    reader.Read();
-                    if (reader.TokenType != JsonTokenType.StartObject)
-                    {
-                        reader.Skip();
-                        continue;
-                    }
-
-                    while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                    {
-                        var isContent = reader.ValueTextEquals("content"u8);
-                        reader.Read();
-                        if (isContent)
-                        {
-                            AppendText(ref reader);
-                        }
-                        else
-                        {
-                            reader.Skip();
-                        }
-                    }
-                }
-                else
-                {
-                    reader.Read();
-                    reader.Skip();
-                }
+                _text.Append(text.Value);
             }
         }
 
-        return count;
+        return facts.IsUsageOnly && stripUsageChunk ? ChunkVerdict.Drop : ChunkVerdict.Keep;
     }
 
-    private void AppendText(ref Utf8JsonReader reader)
+    public void OnEnd(IBufferWriter<byte> output)
     {
-        if (reader.TokenType != JsonTokenType.String)
-        {
-            reader.Skip();
-            return;
-        }
-
-        _text ??= new StringBuilder();
-        if (_text.Length < MaxCompletionText)
-        {
-            _text.Append(reader.GetString());
-        }
-    }
-
-    private static string ReadErrorCode(ref Utf8JsonReader reader)
-    {
-        string? code = null, type = null;
-        if (reader.TokenType == JsonTokenType.StartObject)
-        {
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var name = reader.ValueTextEquals("code"u8) ? 1 : reader.ValueTextEquals("type"u8) ? 2 : 0;
-                reader.Read();
-                if (name > 0 && reader.TokenType == JsonTokenType.String)
-                {
-                    if (name == 1)
-                    {
-                        code = reader.GetString();
-                    }
-                    else
-                    {
-                        type = reader.GetString();
-                    }
-                }
-                else
-                {
-                    reader.Skip();
-                }
-            }
-        }
-        else
-        {
-            reader.Skip();
-        }
-
-        return code ?? type ?? "stream_error";
     }
 }

@@ -1,17 +1,20 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using Gateway.Streaming;
 
 namespace Gateway.Tracking;
 
 /// <summary>
-/// The client's response body, watched on its way out: every provider's answer reaches the client in OpenAI's
-/// format, so one reader finds the usage, the answering model and the first byte's time for all of them, and
-/// keeps what the trace captures. JSON answers pass straight through (a head and a tail are kept: OpenAI puts
-/// the model first and usage last); SSE answers are read line by line, and the usage-only chunk the gateway
-/// asked for on the caller's behalf is kept from a caller who did not ask for it.
+/// The answer, watched on its way out: every provider's answer reaches the client in OpenAI's format, so one
+/// reader finds the usage, the answering model and the first byte's time for all of them, and keeps what the
+/// trace captures. A JSON answer passes through this stream on the response (a head and a tail are kept: OpenAI
+/// puts the model first and usage last); a stream's events come through the relay, where the meter is the first
+/// chunk stage and keeps the usage-only chunk the gateway asked for on the caller's behalf from a caller who did
+/// not ask for it.
 /// </summary>
-internal sealed partial class ResponseMeter(Stream inner, Func<bool> isEventStream, TimeProvider time, int captureBytes, bool stripUsageChunk) : Stream
+/// <remarks>This part is the JSON answer; ResponseMeter.Chunks.cs reads a stream's chunks.</remarks>
+internal sealed partial class ResponseMeter(Stream inner, Func<bool> isEventStream, TimeProvider time, int captureBytes, bool stripUsageChunk) : Stream, IChunkStage
 {
     // OpenAI ends a JSON answer with usage (then at most service_tier and system_fingerprint): 4 KB is ample.
     private const int TailSize = 4 * 1024;
@@ -23,7 +26,6 @@ internal sealed partial class ResponseMeter(Stream inner, Func<bool> isEventStre
     private int _headLength;
     private byte[]? _tail;
     private int _tailLength;
-    private UsageChunkFilter? _events;
     private StringBuilder? _text;
 
     public long? FirstByteTimestamp { get; private set; }
@@ -60,17 +62,7 @@ internal sealed partial class ResponseMeter(Stream inner, Func<bool> isEventStre
             return;
         }
 
-        if (_sse || Start(buffer.Length))
-        {
-            var forward = Events.Filter(buffer.ToArray()); // sync writes are rare (the pipe and YARP write async)
-            foreach (var (start, length) in forward.Ranges)
-            {
-                inner.Write(forward.Source.Span.Slice(start, length));
-            }
-
-            return;
-        }
-
+        Start(buffer.Length);
         Observe(buffer);
         inner.Write(buffer);
     }
@@ -83,17 +75,7 @@ internal sealed partial class ResponseMeter(Stream inner, Func<bool> isEventStre
             return;
         }
 
-        if (_sse || Start(buffer.Length))
-        {
-            var forward = Events.Filter(buffer);
-            foreach (var (start, length) in forward.Ranges)
-            {
-                await inner.WriteAsync(forward.Source.Slice(start, length), cancellationToken);
-            }
-
-            return;
-        }
-
+        Start(buffer.Length);
         Observe(buffer.Span);
         await inner.WriteAsync(buffer, cancellationToken);
     }
@@ -107,14 +89,9 @@ internal sealed partial class ResponseMeter(Stream inner, Func<bool> isEventStre
 
     public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
 
-    /// <summary>The answer is complete: a last line without its newline still goes out, and JSON usage is read.</summary>
-    public async ValueTask CompleteAsync(CancellationToken cancellationToken)
+    /// <summary>The answer is complete: a JSON answer's usage is read.</summary>
+    public void Complete()
     {
-        if (_events?.TakePending() is { } rest)
-        {
-            await inner.WriteAsync(rest, cancellationToken);
-        }
-
         if (!_sse && _headLength > 0)
         {
             ReadJsonAnswer();
@@ -144,29 +121,24 @@ internal sealed partial class ResponseMeter(Stream inner, Func<bool> isEventStre
         base.Dispose(disposing);
     }
 
-    /// <summary>The SSE line reader, made on the first event-stream write (a JSON answer needs none).</summary>
-    private UsageChunkFilter Events => _events ??= new UsageChunkFilter(stripUsageChunk, ReadEvent);
-
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
     public override void SetLength(long value) => throw new NotSupportedException();
 
-    /// <summary>The first write: the headers are fixed now, so the content type says how to read the body.</summary>
-    private bool Start(int length)
+    /// <summary>The first write: the headers are fixed now, and an event stream must not have come this way.</summary>
+    private void Start(int length)
     {
-        if (length == 0)
+        if (length == 0 || _started)
         {
-            return false;
+            return;
         }
 
-        if (!_started)
+        _started = true;
+        FirstByteTimestamp = time.GetTimestamp();
+        if (isEventStream())
         {
-            _started = true;
-            FirstByteTimestamp = time.GetTimestamp();
-            _sse = isEventStream();
+            throw new InvalidOperationException("An event stream was written to the response body past the relay: its chunks would go unmetered.");
         }
-
-        return _sse;
     }
 
     private void Observe(ReadOnlySpan<byte> data)
@@ -209,7 +181,6 @@ internal sealed partial class ResponseMeter(Stream inner, Func<bool> isEventStre
         _released = true;
         Return(ref _head);
         Return(ref _tail);
-        _events?.Release();
         _headLength = _tailLength = 0;
     }
 

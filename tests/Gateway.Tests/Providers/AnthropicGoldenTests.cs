@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Gateway.Providers.Anthropic;
 using Gateway.Providers.Translation;
+using Gateway.Streaming;
 using Gateway.Tests.Support;
 using Microsoft.AspNetCore.Http;
 
@@ -40,7 +41,7 @@ public sealed class AnthropicGoldenTests
         var context = new DefaultHttpContext();
         using var output = new MemoryStream();
         context.Response.Body = output;
-        var writer = new OpenAiChatWriter(context.Response, "chatcmpl-golden", "claude-sonnet-4-5", 1732000000);
+        var writer = new OpenAiChatWriter(context.Response, new StreamRelay(context.Response.BodyWriter, []), "chatcmpl-golden", "claude-sonnet-4-5", 1732000000);
 
         await AnthropicProvider.TranslateMessageAsync(new MemoryStream(Encoding.UTF8.GetBytes(Golden($"{name}.anthropic-response.json"))), writer, CancellationToken.None);
         await context.Response.BodyWriter.CompleteAsync();
@@ -54,7 +55,7 @@ public sealed class AnthropicGoldenTests
         var context = new DefaultHttpContext();
         using var output = new MemoryStream();
         context.Response.Body = output;
-        var writer = new OpenAiChatWriter(context.Response, "chatcmpl-golden", "claude-sonnet-4-5", 1732000000);
+        var writer = new OpenAiChatWriter(context.Response, new StreamRelay(context.Response.BodyWriter, []), "chatcmpl-golden", "claude-sonnet-4-5", 1732000000);
         var input = new MemoryStream(Encoding.UTF8.GetBytes(Golden("tool-stream.anthropic-sse.txt")));
 
         await AnthropicProvider.RelayStreamAsync(input, writer, "claude", includeUsage: true, CancellationToken.None);
@@ -92,7 +93,7 @@ public sealed class AnthropicGoldenTests
         var context = new DefaultHttpContext();
         using var output = new MemoryStream();
         context.Response.Body = output;
-        var writer = new OpenAiChatWriter(context.Response, "chatcmpl-golden", "claude-sonnet-4-5", 1732000000);
+        var writer = new OpenAiChatWriter(context.Response, new StreamRelay(context.Response.BodyWriter, []), "chatcmpl-golden", "claude-sonnet-4-5", 1732000000);
         await AnthropicProvider.RelayStreamAsync(input, writer, "claude", includeUsage: true, CancellationToken.None);
         await context.Response.BodyWriter.CompleteAsync();
         return Encoding.UTF8.GetString(output.ToArray());

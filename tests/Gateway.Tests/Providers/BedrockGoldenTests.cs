@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Amazon.Runtime.EventStreams;
 using Gateway.Providers.Bedrock;
 using Gateway.Providers.Translation;
+using Gateway.Streaming;
 using Gateway.Tests.Support;
 using Microsoft.AspNetCore.Http;
 
@@ -81,7 +82,7 @@ public sealed class BedrockGoldenTests
         var context = new DefaultHttpContext();
         var output = new MemoryStream();
         context.Response.Body = output;
-        return (context, output, new OpenAiChatWriter(context.Response, "chatcmpl-golden", "anthropic.claude-3-5-sonnet-20240620-v1:0", 1732000000));
+        return (context, output, new OpenAiChatWriter(context.Response, new StreamRelay(context.Response.BodyWriter, []), "chatcmpl-golden", "anthropic.claude-3-5-sonnet-20240620-v1:0", 1732000000));
     }
 
     private static void AssertSameJson(string expected, string actual) =>

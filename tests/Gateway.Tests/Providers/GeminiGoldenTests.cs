@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Gateway.Providers.Gemini;
 using Gateway.Providers.Translation;
+using Gateway.Streaming;
 using Gateway.Tests.Support;
 using Microsoft.AspNetCore.Http;
 
@@ -84,7 +85,7 @@ public sealed class GeminiGoldenTests
         var context = new DefaultHttpContext();
         var output = new MemoryStream();
         context.Response.Body = output;
-        return (context, output, new OpenAiChatWriter(context.Response, "chatcmpl-golden", "gemini-2.5-flash", 1732000000));
+        return (context, output, new OpenAiChatWriter(context.Response, new StreamRelay(context.Response.BodyWriter, []), "chatcmpl-golden", "gemini-2.5-flash", 1732000000));
     }
 
     private static void AssertSameJson(string expected, string actual) =>

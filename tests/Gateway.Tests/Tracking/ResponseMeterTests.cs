@@ -1,9 +1,10 @@
 using System.Text;
+using Gateway.Tests.Support;
 using Gateway.Tracking;
 
 namespace Gateway.Tests.Tracking;
 
-/// <summary>The meter on the client's response: usage and model read off OpenAI-format answers, bytes passed on untouched except the usage chunk it was told to keep back.</summary>
+/// <summary>The meter on the answer: usage and model read off OpenAI-format answers (a stream's chunks in the relay, a JSON answer on the body), passed on untouched except the usage chunk it was told to keep back.</summary>
 public sealed class ResponseMeterTests
 {
     private const string Usage = """{"prompt_tokens":12,"completion_tokens":5,"total_tokens":17,"prompt_tokens_details":{"cached_tokens":4},"completion_tokens_details":{"reasoning_tokens":2}}""";
@@ -28,17 +29,11 @@ public sealed class ResponseMeterTests
     [InlineData(100_000)]
     public async Task A_stream_in_any_slicing_reaches_the_client_whole_and_its_usage_is_read(int sliceSize)
     {
-        var (meter, client) = Meter(sse: true);
-        var bytes = Encoding.UTF8.GetBytes(Stream);
+        var (meter, _) = Meter(sse: true);
 
-        for (var i = 0; i < bytes.Length; i += sliceSize)
-        {
-            await meter.WriteAsync(bytes.AsMemory(i, Math.Min(sliceSize, bytes.Length - i)));
-        }
+        var output = await RelayRun.RunAsync(Slices(Stream, sliceSize), meter);
 
-        await meter.CompleteAsync(CancellationToken.None);
-
-        Assert.Equal(Stream, Encoding.UTF8.GetString(client.ToArray()));
+        Assert.Equal(Stream, output);
         Assert.Equal(new UsageCounts(12, 5, 4, 2), meter.Usage);
         Assert.Equal("gpt-4o-2024-08-06", meter.Model);
         Assert.Equal("Hello \"usage\": {world", meter.CompletionText);
@@ -51,31 +46,32 @@ public sealed class ResponseMeterTests
     [InlineData(100_000)]
     public async Task The_usage_chunk_asked_for_the_trace_alone_is_kept_from_the_client(int sliceSize)
     {
-        var (meter, client) = Meter(sse: true, strip: true);
-        var bytes = Encoding.UTF8.GetBytes(Stream);
+        var (meter, _) = Meter(sse: true, strip: true);
 
-        for (var i = 0; i < bytes.Length; i += sliceSize)
-        {
-            await meter.WriteAsync(bytes.AsMemory(i, Math.Min(sliceSize, bytes.Length - i)));
-        }
-
-        await meter.CompleteAsync(CancellationToken.None);
+        var output = await RelayRun.RunAsync(Slices(Stream, sliceSize), meter);
 
         var expected = Stream.Replace($$"""data: {"id":"c1","object":"chat.completion.chunk","model":"gpt-4o-2024-08-06","choices":[],"usage":{{Usage}}}""" + "\n\n", "", StringComparison.Ordinal);
-        Assert.Equal(expected, Encoding.UTF8.GetString(client.ToArray()));
+        Assert.Equal(expected, output);
         Assert.Equal(new UsageCounts(12, 5, 4, 2), meter.Usage);
     }
 
     [Fact]
-    public async Task A_last_line_without_its_newline_still_reaches_the_client()
+    public async Task A_last_event_without_its_blank_line_still_reaches_the_client_as_an_event()
     {
-        var (meter, client) = Meter(sse: true);
+        var (meter, _) = Meter(sse: true);
 
-        await meter.WriteAsync("data: {\"choices\":[]}\n\ndata: {\"trunc"u8.ToArray());
-        await meter.CompleteAsync(CancellationToken.None);
+        var output = await RelayRun.RunAsync(["data: {\"choices\":[]}\n\ndata: {\"trunc"], meter);
 
-        Assert.Equal("data: {\"choices\":[]}\n\ndata: {\"trunc", Encoding.UTF8.GetString(client.ToArray()));
+        Assert.Equal("data: {\"choices\":[]}\n\ndata: {\"trunc\n\n", output);
         Assert.Null(meter.Usage);
+    }
+
+    [Fact]
+    public async Task An_event_stream_written_to_the_body_past_the_relay_is_refused()
+    {
+        var (meter, _) = Meter(sse: true);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await meter.WriteAsync("data: [DONE]\n\n"u8.ToArray()));
     }
 
     [Fact]
@@ -88,7 +84,7 @@ public sealed class ResponseMeterTests
 
         await meter.WriteAsync(bytes.AsMemory(0, 1000));
         await meter.WriteAsync(bytes.AsMemory(1000));
-        await meter.CompleteAsync(CancellationToken.None);
+        meter.Complete();
 
         Assert.Equal(json, Encoding.UTF8.GetString(client.ToArray()));
         Assert.Equal(new UsageCounts(12, 5, 4, 2), meter.Usage);
@@ -103,7 +99,7 @@ public sealed class ResponseMeterTests
         var json = $$$"""{"object":"list","data":[{"object":"embedding","index":0,"embedding":[{{{string.Join(",", Enumerable.Repeat("0.0123", 3000))}}}]}],"model":"text-embedding-3-small","usage":{"prompt_tokens":8,"total_tokens":8}}""";
 
         await meter.WriteAsync(Encoding.UTF8.GetBytes(json));
-        await meter.CompleteAsync(CancellationToken.None);
+        meter.Complete();
 
         Assert.Equal(("text-embedding-3-small", new UsageCounts(8, 0, 0, 0)), (meter.Model, meter.Usage));
     }
@@ -113,8 +109,16 @@ public sealed class ResponseMeterTests
     {
         var (meter, _) = Meter(sse: true);
 
-        await meter.WriteAsync("data: {\"error\":{\"message\":\"Overloaded\",\"type\":\"upstream_error\",\"code\":\"upstream_stream_broken\"}}\n\n"u8.ToArray());
+        await RelayRun.RunAsync(["data: {\"error\":{\"message\":\"Overloaded\",\"type\":\"upstream_error\",\"code\":\"upstream_stream_broken\"}}\n\n"], meter);
 
         Assert.Equal("upstream_stream_broken", meter.StreamError);
+    }
+
+    private static IEnumerable<string> Slices(string text, int size)
+    {
+        for (var i = 0; i < text.Length; i += size)
+        {
+            yield return text.Substring(i, Math.Min(size, text.Length - i));
+        }
     }
 }

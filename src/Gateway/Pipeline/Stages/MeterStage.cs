@@ -5,8 +5,9 @@ namespace Gateway.Pipeline.Stages;
 /// <summary>
 /// Puts the meter on the answer when the trace or the limits need its usage: every provider's answer reaches
 /// the client in OpenAI's format, so one meter reads usage, the answering model and the first byte's time off
-/// all of them, keeps a stream's usage chunk from a caller that did not ask for it, and captures the answer
-/// for the trace. At the end, completes it.
+/// all of them (a JSON answer on the response's body, a stream's chunks first in the relay), keeps a stream's
+/// usage chunk from a caller that did not ask for it, and captures the answer for the trace. At the end,
+/// completes it.
 /// </summary>
 internal sealed class MeterStage(TimeProvider time) : IInferenceStage
 {
@@ -24,29 +25,16 @@ internal sealed class MeterStage(TimeProvider time) : IInferenceStage
         var capture = traced ? context.Endpoint!.Config.Capture ?? tracking.Capture : "none"; // a meter only for limits keeps no text
         var captureBytes = capture switch { "full" => (int)Math.Min(tracking.MaxCapture.Bytes, int.MaxValue), "preview" => tracking.PreviewChars * 4, _ => 0 };
         var response = context.Http.Response;
-        var strip = context.Parsed.UsageForTraceOnly;
-        bool IsEventStream()
-        {
-            var sse = response.ContentType?.StartsWith("text/event-stream", StringComparison.OrdinalIgnoreCase) == true;
-            if (sse && strip)
-            {
-                response.ContentLength = null; // a chunk is kept back: a declared length would no longer hold
-            }
-
-            return sse;
-        }
-
-        context.Meter = new ResponseMeter(response.Body, IsEventStream, time, captureBytes, strip);
+        bool IsEventStream() => response.ContentType?.StartsWith("text/event-stream", StringComparison.OrdinalIgnoreCase) == true;
+        context.Meter = new ResponseMeter(response.Body, IsEventStream, time, captureBytes, context.Parsed.UsageForTraceOnly);
         response.Body = context.Meter;
         context.Parsed = context.Parsed with { UsageForTrace = context.Parsed.UsageForTraceOnly };
         return ValueTask.FromResult(true);
     }
 
-    public async ValueTask EndAsync(InferenceContext context)
+    public ValueTask EndAsync(InferenceContext context)
     {
-        if (context.Meter is { } meter)
-        {
-            context.CallerGone |= !await StreamCompletion.TryCompleteAsync(meter.CompleteAsync, context.Aborted);
-        }
+        context.Meter?.Complete();
+        return ValueTask.CompletedTask;
     }
 }

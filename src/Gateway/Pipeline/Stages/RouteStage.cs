@@ -1,11 +1,13 @@
 using Gateway.Routing;
+using Gateway.Streaming;
 
 namespace Gateway.Pipeline.Stages;
 
 /// <summary>
 /// Hands the request to the router (targets by weight, retries, fallbacks, circuit breakers, the deadline),
-/// whose provider relays the answer through the meter and the guard to the caller; records the outcome, and
-/// writes the final error when no target answered.
+/// whose provider sends a streamed answer through the relay (the meter, then the guard) and a JSON answer
+/// through their streams on the body; records the outcome, and writes the final error when no target answered.
+/// At the end, completes the relay: what its stages still hold goes out.
 /// </summary>
 internal sealed class RouteStage(RequestRouter router) : IInferenceStage
 {
@@ -13,10 +15,25 @@ internal sealed class RouteStage(RequestRouter router) : IInferenceStage
 
     public async ValueTask<bool> RunAsync(InferenceContext context)
     {
-        var outcome = await router.RouteAsync(context.Http, context.Caller!, context.Endpoint!, context.Body!, context.Parsed, context.Meter);
+        // The meter sees the provider's answer as it came (placeholders, the usage chunk); the caller, the guard's.
+        IChunkStage[] stages = (context.Meter, context.Guard) switch
+        {
+            (null, null) => [],
+            ({ } meter, null) => [meter],
+            (null, { } guard) => [guard],
+            ({ } meter, { } guard) => [meter, guard],
+        };
+        context.Relay = new StreamRelay(context.ClientBody, stages);
+        var outcome = await router.RouteAsync(context.Http, context.Caller!, context.Endpoint!, context.Body!, context.Parsed, context.Meter, context.Relay);
         context.Route = outcome;
         return outcome.Error is not { } error || await context.FailAsync(error);
     }
 
-    public ValueTask EndAsync(InferenceContext context) => ValueTask.CompletedTask;
+    public async ValueTask EndAsync(InferenceContext context)
+    {
+        if (context.Relay is { } relay)
+        {
+            context.CallerGone |= !await StreamCompletion.TryCompleteAsync(relay.CompleteAsync, context.Aborted);
+        }
+    }
 }

@@ -58,7 +58,7 @@ internal sealed class AnthropicProvider(
             upstream.Headers.TryAddWithoutValidation(header, value);
         }
 
-        var writer = new OpenAiChatWriter(context.Response, "chatcmpl-" + Guid.NewGuid().ToString("N")[..24], call.Target.Model, time.GetUtcNow().ToUnixTimeSeconds());
+        var writer = new OpenAiChatWriter(context.Response, call.Relay, "chatcmpl-" + Guid.NewGuid().ToString("N")[..24], call.Target.Model, time.GetUtcNow().ToUnixTimeSeconds());
         return await _exchange.RunAsync(call, upstream, writer, ReadError, async (body, cancellationToken) =>
         {
             if (request!.Stream)

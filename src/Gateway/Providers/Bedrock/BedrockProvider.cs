@@ -70,7 +70,7 @@ internal sealed class BedrockProvider(
             return AttemptResult.Failed(GatewayErrors.UpstreamCredentialsUnavailable(name, ex.Message));
         }
 
-        var writer = new OpenAiChatWriter(context.Response, "chatcmpl-" + Guid.NewGuid().ToString("N")[..24], model, time.GetUtcNow().ToUnixTimeSeconds());
+        var writer = new OpenAiChatWriter(context.Response, call.Relay, "chatcmpl-" + Guid.NewGuid().ToString("N")[..24], model, time.GetUtcNow().ToUnixTimeSeconds());
         return await _exchange.RunAsync(call, upstream, writer, ReadError, async (answer, cancellationToken) =>
         {
             if (request.Stream)

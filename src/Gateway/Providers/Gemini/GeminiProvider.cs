@@ -57,7 +57,7 @@ internal sealed class GeminiProvider(
         var model = call.Target.Model;
         var url = MethodUrl(model, request.Stream ? "streamGenerateContent?alt=sse" : "generateContent");
         using var upstream = Request(url, body);
-        var writer = new OpenAiChatWriter(context.Response, "chatcmpl-" + Guid.NewGuid().ToString("N")[..24], model, time.GetUtcNow().ToUnixTimeSeconds());
+        var writer = new OpenAiChatWriter(context.Response, call.Relay, "chatcmpl-" + Guid.NewGuid().ToString("N")[..24], model, time.GetUtcNow().ToUnixTimeSeconds());
         return await _exchange.RunAsync(call, upstream, writer, ReadError, async (answer, cancellationToken) =>
         {
             if (request.Stream)

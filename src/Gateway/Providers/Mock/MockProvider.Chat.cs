@@ -1,13 +1,14 @@
 using System.Text.Json;
 using Gateway.Errors;
 using Gateway.Providers.Translation;
+using Gateway.Streaming;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Providers.Mock;
 
 internal sealed partial class MockProvider
 {
-    private async Task<GatewayError?> ChatAsync(HttpContext context, JsonElement request, string model, bool stream, bool includeUsage)
+    private async Task<GatewayError?> ChatAsync(HttpContext context, StreamRelay relay, JsonElement request, string model, bool stream, bool includeUsage)
     {
         var messages = request.GetProperty("messages");
         var lastUser = "";
@@ -31,7 +32,7 @@ internal sealed partial class MockProvider
         var created = Now;
 
         var usage = new ChatUsage(promptTokens, words.Count, CachedTokens: 0);
-        var writer = new OpenAiChatWriter(context.Response, id, model, created);
+        var writer = new OpenAiChatWriter(context.Response, relay, id, model, created);
         if (!stream)
         {
             await writer.WriteCompletionAsync(string.Concat(words), [], finishReason, usage, context.RequestAborted);

@@ -1,13 +1,13 @@
-using System.Buffers;
 using System.Text.Json;
 using Gateway.Errors;
+using Gateway.Streaming;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Providers.Mock;
 
 internal sealed partial class MockProvider
 {
-    private async Task<GatewayError?> CompletionsAsync(HttpContext context, JsonElement request, string model, bool stream, bool includeUsage)
+    private async Task<GatewayError?> CompletionsAsync(HttpContext context, StreamRelay relay, JsonElement request, string model, bool stream, bool includeUsage)
     {
         var promptElement = request.GetProperty("prompt");
         var prompt = promptElement.ValueKind switch
@@ -44,12 +44,11 @@ internal sealed partial class MockProvider
         }
 
         StartEventStream(context);
-        var buffer = new ArrayBufferWriter<byte>(512);
         for (var i = 0; i < words.Count; i++)
         {
             var last = i == words.Count - 1;
             var word = words[i];
-            await WriteEventAsync(context, buffer, w =>
+            await WriteEventAsync(context, relay, w =>
             {
                 w.WriteStartObject();
                 WriteObjectHeader(w, id, "text_completion", created, model);
@@ -67,7 +66,7 @@ internal sealed partial class MockProvider
 
         if (includeUsage)
         {
-            await WriteEventAsync(context, buffer, w =>
+            await WriteEventAsync(context, relay, w =>
             {
                 w.WriteStartObject();
                 WriteObjectHeader(w, id, "text_completion", created, model);
@@ -78,7 +77,7 @@ internal sealed partial class MockProvider
             });
         }
 
-        await WriteDoneAsync(context);
+        await WriteDoneAsync(context, relay);
         return null;
     }
 

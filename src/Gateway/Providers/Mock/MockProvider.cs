@@ -28,8 +28,8 @@ internal sealed partial class MockProvider(ProviderConfig config, TimeProvider t
         var model = call.Target.Model;
         var error = call.Kind switch
         {
-            EndpointKind.Chat => await ChatAsync(context, request, model, call.Request.Stream, call.Request.WantsUsage),
-            EndpointKind.Completions => await CompletionsAsync(context, request, model, call.Request.Stream, call.Request.WantsUsage),
+            EndpointKind.Chat => await ChatAsync(context, call.Relay, request, model, call.Request.Stream, call.Request.WantsUsage),
+            EndpointKind.Completions => await CompletionsAsync(context, call.Relay, request, model, call.Request.Stream, call.Request.WantsUsage),
             _ => await EmbeddingsAsync(context, request, model),
         };
 
@@ -87,14 +87,16 @@ internal sealed partial class MockProvider(ProviderConfig config, TimeProvider t
         context.Response.Headers.CacheControl = "no-cache";
     }
 
-    /// <summary>Writes one SSE event and flushes it, so each chunk reaches the client as it is made.</summary>
-    private static async Task WriteEventAsync(HttpContext context, ArrayBufferWriter<byte> buffer, Action<Utf8JsonWriter> write)
+    /// <summary>Writes one SSE event through the relay and flushes it, so each chunk reaches the client as it is made.</summary>
+    private static async Task WriteEventAsync(HttpContext context, StreamRelay relay, Action<Utf8JsonWriter> write)
     {
-        buffer.ResetWrittenCount();
-        SseWriting.WriteJsonEvent(buffer, write, static (json, write) => write(json));
-        await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted);
-        await context.Response.Body.FlushAsync(context.RequestAborted);
+        relay.WriteJson(write, static (json, write) => write(json));
+        await relay.FlushAsync(context.RequestAborted);
     }
 
-    private static Task WriteDoneAsync(HttpContext context) => context.Response.Body.WriteAsync(SseWriting.DoneEvent, context.RequestAborted).AsTask();
+    private static async Task WriteDoneAsync(HttpContext context, StreamRelay relay)
+    {
+        relay.WriteDone();
+        await relay.FlushAsync(context.RequestAborted);
+    }
 }

@@ -10,7 +10,7 @@ namespace Gateway.Providers.OpenAi;
 /// <summary>
 /// Upstreams that speak OpenAI's wire format (OpenAI, Azure OpenAI, the OpenAI-compatible presets): the body
 /// is forwarded as bytes with only the model value spliced, and the response (JSON or SSE) is streamed back
-/// by YARP as it arrives. <paramref name="destination"/> gives the URL prefix a target's calls go to.
+/// by YARP as it arrives (a stream that a stage watches, by the relay). <paramref name="destination"/> gives the URL prefix a target's calls go to.
 /// </summary>
 internal sealed class OpenAiProvider(
     string name,
@@ -35,7 +35,15 @@ internal sealed class OpenAiProvider(
         request.Headers.Remove(HeaderNames.TransferEncoding);
         call.Attempt.Relayed = true;
 
-        var error = await forwarder.SendAsync(context, destination(call.Target), invoker, ForwarderConfig, transformer.ForAttempt(call.Attempt));
+        var attempt = transformer.ForAttempt(call.Attempt, call.Relay);
+        var error = await forwarder.SendAsync(context, destination(call.Target), invoker, ForwarderConfig, attempt);
+        attempt.Failure?.Throw();
+        if (attempt.CallerGone)
+        {
+            ProviderLog.CallerWentAway(logger, name, call.Target.Model, ForwarderError.ResponseBodyClient);
+            return AttemptResult.CallerGone;
+        }
+
         if (call.Attempt.UpstreamError is { } upstreamError)
         {
             return AttemptResult.Failed(upstreamError); // read, not relayed: the transformer kept the response unstarted

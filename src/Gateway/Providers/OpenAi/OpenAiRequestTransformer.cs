@@ -1,9 +1,11 @@
+using System.Runtime.ExceptionServices;
 using System.Text;
 using System.Text.Json;
 using Gateway.Auth;
 using Gateway.Core;
 using Gateway.Errors;
 using Gateway.Providers.Upstream;
+using Gateway.Streaming;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
@@ -52,11 +54,23 @@ internal sealed class OpenAiRequestTransformer
         _normalizeErrorsAs = normalizeErrorsAs;
     }
 
-    /// <summary>The transformer for one attempt: it hands the attempt to the upstream invoker and records its upstream error.</summary>
-    public HttpTransformer ForAttempt(UpstreamAttempt attempt) => new AttemptTransformer(this, attempt);
+    /// <summary>
+    /// The transformer for one attempt: it hands the attempt to the upstream invoker, records its upstream error,
+    /// and sends a streamed success through <paramref name="relay"/> when a stage watches the answer.
+    /// </summary>
+    public AttemptTransformer ForAttempt(UpstreamAttempt attempt, StreamRelay relay) => new(this, attempt, relay);
 
-    private sealed class AttemptTransformer(OpenAiRequestTransformer rules, UpstreamAttempt attempt) : HttpTransformer
+    internal sealed class AttemptTransformer(OpenAiRequestTransformer rules, UpstreamAttempt attempt, StreamRelay relay) : HttpTransformer
     {
+        /// <summary>The caller went away while the relay was sending the answer.</summary>
+        public bool CallerGone { get; private set; }
+
+        /// <summary>
+        /// What went wrong in the relay, other than the caller leaving: thrown again once YARP is done (thrown inside
+        /// this transformer, YARP would clear a response that has started).
+        /// </summary>
+        public ExceptionDispatchInfo? Failure { get; private set; }
+
         public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
         {
             await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
@@ -74,7 +88,25 @@ internal sealed class OpenAiRequestTransformer
             // Ours, set when the request began; copying the provider's headers may overwrite it.
             var requestId = httpContext.Response.Headers[ErrorResponseWriter.RequestIdHeader];
             var copyBody = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
-            return await rules.ShapeResponseAsync(httpContext, proxyResponse, copyBody, requestId, attempt, cancellationToken);
+            copyBody = await rules.ShapeResponseAsync(httpContext, proxyResponse, copyBody, requestId, attempt, cancellationToken);
+            if (!copyBody || !relay.HasStages || !string.Equals(proxyResponse?.Content.Headers.ContentType?.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase))
+            {
+                return copyBody;
+            }
+
+            // The relay sends the body; YARP, told not to copy it, then disposes the response.
+            httpContext.Response.ContentLength = null; // the relay frames events anew, and may keep one back
+            try
+            {
+                await using var body = await proxyResponse!.Content.ReadAsStreamAsync(cancellationToken);
+                CallerGone = !await relay.RelayAsync(body, cancellationToken);
+            }
+            catch (Exception exception)
+            {
+                Failure = ExceptionDispatchInfo.Capture(exception);
+            }
+
+            return false;
         }
     }
 

@@ -13,9 +13,10 @@ internal readonly record struct ChatUsage(int PromptTokens, int CompletionTokens
 /// <summary>
 /// Writes a translated answer in OpenAI's chat completion format: the whole object, or the SSE stream of
 /// chunks (role chunk, content chunks, finish chunk, usage chunk when asked for, [DONE]), each flushed as
-/// soon as it is written. Both go straight to the response's pipe through one Utf8JsonWriter.
+/// soon as it is written. The object goes straight to the response's pipe; the chunks through the relay (the
+/// meter and the guard), straight into the pipe when no stage watches them.
 /// </summary>
-internal sealed class OpenAiChatWriter(HttpResponse response, string id, string model, long created)
+internal sealed class OpenAiChatWriter(HttpResponse response, StreamRelay relay, string id, string model, long created)
 {
     public static string FinishReason(string? providerReason) => providerReason switch
     {
@@ -113,8 +114,8 @@ internal sealed class OpenAiChatWriter(HttpResponse response, string id, string 
 
     public async ValueTask WriteDoneAsync(CancellationToken cancellationToken)
     {
-        response.BodyWriter.Write(SseWriting.DoneEvent.Span);
-        await response.BodyWriter.FlushAsync(cancellationToken);
+        relay.WriteDone();
+        await relay.FlushAsync(cancellationToken);
     }
 
     /// <summary>
@@ -123,20 +124,19 @@ internal sealed class OpenAiChatWriter(HttpResponse response, string id, string 
     /// </summary>
     public async ValueTask WriteErrorAsync(GatewayError error, CancellationToken cancellationToken)
     {
-        SseWriting.WriteErrorEvent(response.BodyWriter, error);
-        await response.BodyWriter.FlushAsync(cancellationToken);
+        relay.WriteError(error);
+        await relay.FlushAsync(cancellationToken);
     }
 
     private ValueTask<FlushResult> ChunkAsync(Action<Utf8JsonWriter> write, CancellationToken cancellationToken)
     {
-        var pipe = response.BodyWriter;
-        SseWriting.WriteJsonEvent(pipe, write, static (json, write) =>
+        relay.WriteJson(write, static (json, write) =>
         {
             json.WriteStartObject();
             write(json);
             json.WriteEndObject();
         });
-        return pipe.FlushAsync(cancellationToken);
+        return relay.FlushAsync(cancellationToken);
     }
 
     private void Delta(Utf8JsonWriter json, string? role, string? content, string? finishReason, bool includeUsage)

@@ -1,0 +1,227 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.ServerSentEvents;
+using System.Text;
+using Gateway.Configuration.Model;
+using Gateway.Core;
+using Gateway.Guardrails;
+using Gateway.Streaming;
+using Gateway.Tests.Support;
+using Gateway.Tracking;
+using Microsoft.AspNetCore.Http;
+
+namespace Gateway.Tests.Streaming;
+
+/// <summary>
+/// The one stream relay: a provider's events read once, through the chain of chunk stages in order, framed
+/// once for the caller; whatever the reads' cuts, the caller gets the same bytes.
+/// </summary>
+public sealed class StreamRelayTests
+{
+    private const string Email = "jane.doe@example.com";
+
+    private static string Chunk(string content, string? finish = null) =>
+        $$"""data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"{{content}}"},"logprobs":null,"finish_reason":{{(finish is null ? "null" : $"\"{finish}\"")}}}],"usage":null}""" + "\n\n";
+
+    private static readonly string Recorded = string.Concat(
+        Chunk(""), Chunk("Write to <EMA"), Chunk("IL_1> or bob@"), Chunk("corp.example.org"), Chunk(" today."), Chunk("", "stop"),
+        """data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":6,"total_tokens":15}}""" + "\n\n",
+        "data: [DONE]\n\n");
+
+    private static (ResponseMeter Meter, ResponseGuard Guard) Stages()
+    {
+        var guardrails = new EndpointGuardrails([new CompiledGuardrail("pii", new GuardrailConfig { Entities = ["EMAIL"], Action = "mask", Direction = "both" })]);
+        var run = new GuardrailRun(guardrails);
+        run.Vault.PlaceholderFor("EMAIL", Email);
+        var response = new DefaultHttpContext().Response;
+        return (new ResponseMeter(Stream.Null, () => true, TimeProvider.System, 4096, stripUsageChunk: true),
+            new ResponseGuard(Stream.Null, response, run, EndpointKind.Chat));
+    }
+
+    [Fact]
+    public async Task A_recorded_stream_cut_at_every_byte_with_multi_line_data_crlf_and_comments_gives_the_caller_the_same_bytes()
+    {
+        var wire = SseWire.Reframed(Recorded);
+        var (meter, guard) = Stages();
+        var expected = await RelayRun.RunAsync(new MemoryStream(wire), meter, guard);
+
+        for (var cut = 0; cut <= wire.Length; cut++)
+        {
+            (meter, guard) = Stages();
+            Assert.Equal(expected, await RelayRun.RunAsync(new ChunkedStream(wire, cut), meter, guard));
+        }
+
+        (meter, guard) = Stages();
+        Assert.Equal(expected, await RelayRun.RunAsync(ChunkedStream.OneByteAtATime(wire), meter, guard));
+        Assert.Equal(new UsageCounts(9, 6, 0, 0), meter.Usage);
+        Assert.Equal("Write to <EMAIL_1> or bob@corp.example.org today.", meter.CompletionText); // the provider's text, before the guard
+        Assert.Contains($"Write to {Email} or ", Contents(expected), StringComparison.Ordinal);
+        Assert.Contains("<EMAIL_2> today.", Contents(expected), StringComparison.Ordinal);
+        Assert.DoesNotContain("\"usage\":{", expected, StringComparison.Ordinal); // kept from a caller who did not ask
+        Assert.EndsWith("data: [DONE]\n\n", expected, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Each_stage_sees_the_event_as_the_stage_before_left_it_and_a_drop_goes_no_further()
+    {
+        var seen = new List<string>();
+        var upper = new TestStage("upper", seen, data => data.ToUpperInvariant());
+        var suffix = new TestStage("suffix", seen, data => data + "!");
+        var dropper = new TestStage("dropper", seen, data => data.Contains("DROP", StringComparison.Ordinal) ? null : data);
+
+        var output = await RelayRun.RunAsync(["data: a\n\ndata: drop me\n\n"], upper, suffix, dropper);
+
+        Assert.Equal("data: A!\n\n", output);
+        Assert.Equal(["upper:a", "suffix:A", "dropper:A!", "upper:drop me", "suffix:DROP ME", "dropper:DROP ME!"], seen);
+    }
+
+    [Fact]
+    public async Task Events_a_stage_writes_itself_go_out_first_and_later_stages_do_not_see_them()
+    {
+        var seen = new List<string>();
+        var announcer = new TestStage("announcer", seen, data => data) { Before = "note" };
+        var later = new TestStage("later", seen, data => data);
+
+        var output = await RelayRun.RunAsync(["event: custom\ndata: x\n\n"], announcer, later);
+
+        Assert.Equal("data: note\n\nevent: custom\ndata: x\n\n", output);
+        Assert.Equal(["announcer:x", "later:x"], seen);
+    }
+
+    [Fact]
+    public async Task What_a_stage_holds_goes_out_at_the_end_but_an_answer_that_was_no_stream_ends_no_stage()
+    {
+        var sink = new MemoryStream();
+        var client = PipeWriter.Create(sink);
+        var holder = new TestStage("holder", [], data => data) { AtEnd = "held" };
+
+        await new StreamRelay(client, [holder]).CompleteAsync(CancellationToken.None);
+        var relay = new StreamRelay(client, [holder]);
+        relay.WriteJson(1, static (json, n) => json.WriteNumberValue(n));
+        await relay.CompleteAsync(CancellationToken.None);
+        await client.CompleteAsync();
+
+        Assert.Equal(1, holder.Ends);
+        Assert.Equal("data: 1\n\ndata: held\n\n", Encoding.UTF8.GetString(sink.ToArray()));
+    }
+
+    [Fact]
+    public async Task Events_of_one_read_reach_the_caller_before_the_next_read_waits()
+    {
+        var sink = new MemoryStream();
+        var client = PipeWriter.Create(sink);
+        var relay = new StreamRelay(client, [new TestStage("any", [], data => data)]);
+        var reads = new List<string>();
+        var provider = new ReadWatchingStream(["data: 1\n\ndata: 2\n\n", "data: 3\n\n"], () => reads.Add(Encoding.UTF8.GetString(sink.ToArray())));
+
+        Assert.True(await relay.RelayAsync(provider, CancellationToken.None));
+
+        Assert.Equal("", reads[0]);
+        Assert.Equal("data: 1\n\ndata: 2\n\n", reads[1]);
+        Assert.Equal("data: 1\n\ndata: 2\n\ndata: 3\n\n", reads[^1]);
+    }
+
+    [Fact]
+    public async Task A_caller_that_went_away_stops_the_relay()
+    {
+        using var gone = new CancellationTokenSource();
+        var sink = new MemoryStream();
+        var relay = new StreamRelay(PipeWriter.Create(sink), [new TestStage("any", [], data => data)]);
+        var provider = new ReadWatchingStream(["data: 1\n\n", "data: 2\n\n"], gone.Cancel);
+
+        Assert.False(await relay.RelayAsync(provider, gone.Token));
+    }
+
+    private static string Contents(string sse)
+    {
+        var text = new StringBuilder();
+        foreach (var item in SseParser.Create(new MemoryStream(Encoding.UTF8.GetBytes(sse))).Enumerate().Where(i => i.Data.StartsWith('{')))
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(item.Data);
+            foreach (var choice in json.RootElement.GetProperty("choices").EnumerateArray())
+            {
+                if (choice.GetProperty("delta").TryGetProperty("content", out var content))
+                {
+                    text.Append(content.GetString());
+                }
+            }
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>A stage that records what it saw and rewrites (or, for null, drops) each event's data as text.</summary>
+    private sealed class TestStage(string name, List<string> seen, Func<string, string?> rewrite) : IChunkStage
+    {
+        public string? Before { get; init; }
+
+        public string? AtEnd { get; init; }
+
+        public int Ends { get; private set; }
+
+        public ChunkVerdict OnChunk(ReadOnlySpan<byte> data, ChunkFacts facts, IBufferWriter<byte> output, IBufferWriter<byte> rewritten)
+        {
+            var text = Encoding.UTF8.GetString(data);
+            seen.Add($"{name}:{text}");
+            if (Before is not null)
+            {
+                SseWriting.WriteEvent(output, Encoding.UTF8.GetBytes(Before));
+            }
+
+            var result = rewrite(text);
+            if (result is null)
+            {
+                return ChunkVerdict.Drop;
+            }
+
+            if (result == text)
+            {
+                return ChunkVerdict.Keep;
+            }
+
+            rewritten.Write(Encoding.UTF8.GetBytes(result));
+            return ChunkVerdict.Rewritten;
+        }
+
+        public void OnEnd(IBufferWriter<byte> output)
+        {
+            Ends++;
+            if (AtEnd is not null)
+            {
+                SseWriting.WriteEvent(output, Encoding.UTF8.GetBytes(AtEnd));
+            }
+        }
+    }
+
+    /// <summary>A provider's stream that hands out one piece per read and calls back as each read begins.</summary>
+    private sealed class ReadWatchingStream(string[] pieces, Action onRead) : Stream
+    {
+        private int _next;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            onRead();
+            cancellationToken.ThrowIfCancellationRequested();
+            if (_next == pieces.Length)
+            {
+                return ValueTask.FromResult(0);
+            }
+
+            var bytes = Encoding.UTF8.GetBytes(pieces[_next++]);
+            bytes.CopyTo(buffer);
+            return ValueTask.FromResult(bytes.Length);
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override void Flush() => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
