@@ -35,8 +35,14 @@ internal sealed partial class ResponseGuard
 
         if (_blocked)
         {
-            // After the notice only what has no choices' texts (the usage chunk) still goes out.
-            return facts.Texts.Count > 0 || facts.Finishes.Count > 0 ? ChunkVerdict.Drop : ChunkVerdict.Keep;
+            // After the notice only what has no choices (the usage chunk, an error) still goes out.
+            return facts.Choices > 0 ? ChunkVerdict.Drop : ChunkVerdict.Keep;
+        }
+
+        if (facts.ErrorCode is not null)
+        {
+            FlushAll(output); // the stream breaks off here: what is held goes out before the error that ends it
+            return ChunkVerdict.Keep;
         }
 
         Remember(0, facts.Id, json);

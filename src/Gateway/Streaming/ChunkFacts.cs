@@ -35,11 +35,18 @@ internal readonly record struct JsonRange(int Start, int Length)
 
     public ReadOnlySpan<byte> Of(ReadOnlySpan<byte> data) => data.Slice(Start, Length);
 
-    /// <summary>The string the token is; null for any other token.</summary>
+    /// <summary>The string the token is; null for any other token (or one that does not decode).</summary>
     public string? ReadString(ReadOnlySpan<byte> data)
     {
-        var reader = new Utf8JsonReader(Of(data));
-        return reader.Read() && reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+        try
+        {
+            var reader = new Utf8JsonReader(Of(data));
+            return reader.Read() && reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+        }
+        catch (InvalidOperationException)
+        {
+            return null; // not valid UTF-8, or a lone surrogate escape
+        }
     }
 }
 
@@ -106,13 +113,14 @@ internal sealed class ChunkFacts
 
         try
         {
-            var reader = new Utf8JsonReader(data, new JsonReaderOptions { MaxDepth = 64 });
+            var reader = new Utf8JsonReader(data, new JsonReaderOptions { MaxDepth = 256 });
             reader.Read();
             ReadChunk(ref reader);
             Kind = ChunkKind.Json;
         }
-        catch (JsonException)
+        catch (Exception exception) when (exception is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: a string that is not valid UTF-8 or holds a lone surrogate escape.
             Id = Object = Created = Model = UsageToken = default;
             Choices = -1;
             ErrorCode = null;

@@ -12,19 +12,21 @@ namespace Gateway.Streaming;
 internal static class SseReading
 {
     public static IAsyncEnumerable<SseItem<string>> ReadAsync(Stream body, CancellationToken aborted) =>
-        SseParser.Create(new EndsWithBlankLine(body, null)).EnumerateAsync(aborted);
+        SseParser.Create(new EndsWithBlankLine(body, null, null)).EnumerateAsync(aborted);
 
     /// <summary>
     /// A parser whose items <paramref name="parse"/> makes from each event's data in place (a span of the parser's
     /// buffer); <paramref name="beforeRead"/> runs before each read of the body that may wait (the relay flushes there).
     /// </summary>
-    public static SseParser<T> Parse<T>(Stream body, SseItemParser<T> parse, Func<CancellationToken, ValueTask>? beforeRead) =>
-        SseParser.Create(new EndsWithBlankLine(body, beforeRead), parse);
+    /// <remarks><paramref name="onComment"/> is told of each comment line as its bytes are read (the parser skips them).</remarks>
+    public static SseParser<T> Parse<T>(Stream body, SseItemParser<T> parse, Func<CancellationToken, ValueTask>? beforeRead, Action? onComment = null) =>
+        SseParser.Create(new EndsWithBlankLine(body, beforeRead, onComment), parse);
 
-    private sealed class EndsWithBlankLine(Stream inner, Func<CancellationToken, ValueTask>? beforeRead) : Stream
+    private sealed class EndsWithBlankLine(Stream inner, Func<CancellationToken, ValueTask>? beforeRead, Action? onComment) : Stream
     {
         private static readonly byte[] Ending = "\n\n"u8.ToArray();
         private int _endingSent = -1; // -1 while the inner stream has bytes
+        private bool _atLineStart = true;
 
         public override bool CanRead => true;
 
@@ -48,6 +50,7 @@ internal static class SseReading
                 var read = await inner.ReadAsync(buffer, cancellationToken);
                 if (read > 0 || buffer.IsEmpty)
                 {
+                    WatchComments(buffer.Span[..read]);
                     return read;
                 }
 
@@ -64,6 +67,7 @@ internal static class SseReading
                 var read = inner.Read(buffer);
                 if (read > 0 || buffer.IsEmpty)
                 {
+                    WatchComments(buffer[..read]);
                     return read;
                 }
 
@@ -96,6 +100,38 @@ internal static class SseReading
             }
 
             base.Dispose(disposing);
+        }
+
+        /// <summary>A line that starts with ':' is a comment: only each line's first byte is looked at.</summary>
+        private void WatchComments(ReadOnlySpan<byte> bytes)
+        {
+            if (onComment is null || bytes.IsEmpty)
+            {
+                return;
+            }
+
+            var at = 0;
+            while (true)
+            {
+                if (_atLineStart && bytes[at] == (byte)':')
+                {
+                    onComment();
+                }
+
+                var newline = bytes[at..].IndexOf((byte)'\n');
+                if (newline < 0)
+                {
+                    _atLineStart = false;
+                    return;
+                }
+
+                at += newline + 1;
+                _atLineStart = true;
+                if (at == bytes.Length)
+                {
+                    return;
+                }
+            }
         }
 
         private int Tail(Span<byte> buffer)

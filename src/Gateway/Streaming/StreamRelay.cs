@@ -15,7 +15,11 @@ namespace Gateway.Streaming;
 /// read of the provider's stream, so the events of one read go out together and none waits for the next read.
 /// With no stages, an OpenAI-format stream is not relayed here at all (YARP copies it as it is).
 /// </summary>
-/// <remarks>SSE comments and <c>id:</c> fields of a provider's stream do not reach the caller: no inference API uses them.</remarks>
+/// <remarks>
+/// A provider's SSE comments are keep-alives: a read that brought one and no event sends the caller a comment of
+/// its own (<c>:</c>), so silences stay covered; their text, and <c>id:</c> fields, are not kept (no inference API
+/// uses them).
+/// </remarks>
 internal sealed class StreamRelay
 {
     private readonly PipeWriter _client;
@@ -29,6 +33,7 @@ internal sealed class StreamRelay
     private bool _started;
     private bool _unflushed;
     private bool _ended;
+    private bool _commentSeen;
 
     public StreamRelay(PipeWriter client, IChunkStage[] stages)
     {
@@ -40,10 +45,15 @@ internal sealed class StreamRelay
             return true;
         };
         _beforeRead = FlushPendingAsync;
+        _onComment = () => _commentSeen = true;
     }
+
+    private readonly Action _onComment;
 
     /// <summary>Whether any stage watches the answer (else a provider's stream in the caller's format needs no relay).</summary>
     public bool HasStages => _stages.Length > 0;
+
+    private static ReadOnlySpan<byte> KeepAlive => ":\n\n"u8;
 
     /// <summary>
     /// Relays a provider's event stream that is already in the caller's format, to its end. False when the caller
@@ -53,7 +63,7 @@ internal sealed class StreamRelay
     {
         try
         {
-            await foreach (var _ in SseReading.Parse(upstream, _parse, _beforeRead).EnumerateAsync(cancellationToken))
+            await foreach (var _ in SseReading.Parse(upstream, _parse, _beforeRead, _onComment).EnumerateAsync(cancellationToken))
             {
             }
 
@@ -72,7 +82,7 @@ internal sealed class StreamRelay
         if (_stages.Length == 0)
         {
             SseWriting.WriteJsonEvent(_client, state, write);
-            _unflushed = true;
+            _started = _unflushed = true;
             return;
         }
 
@@ -135,6 +145,17 @@ internal sealed class StreamRelay
         return _client.FlushAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Ends the stream with <paramref name="error"/> when the relay itself failed (a bug): the error event goes
+    /// straight to the caller, past the stages, and nothing more follows.
+    /// </summary>
+    public async ValueTask FailAsync(GatewayError error, CancellationToken cancellationToken)
+    {
+        _ended = true;
+        SseWriting.WriteErrorEvent(_client, error);
+        await FlushAsync(cancellationToken);
+    }
+
     /// <summary>The answer has ended: each stage's held text goes out, and the pipe is flushed. Once only; nothing for an answer that was no stream.</summary>
     public async ValueTask CompleteAsync(CancellationToken cancellationToken)
     {
@@ -158,6 +179,15 @@ internal sealed class StreamRelay
 
     private async ValueTask FlushPendingAsync(CancellationToken cancellationToken)
     {
+        if (_commentSeen && !_unflushed)
+        {
+            // The provider's keep-alive, and nothing else since the last send: the caller gets one too, so a long
+            // pause (a model thinking) does not look idle to its proxies and timeouts.
+            _client.Write(KeepAlive);
+            _unflushed = true;
+        }
+
+        _commentSeen = false;
         if (_unflushed)
         {
             var flushed = await FlushAsync(cancellationToken);

@@ -243,6 +243,12 @@ public sealed partial class FakeOpenAiServer
                 case Fault.StreamGate gated when i == 2:
                     await gated.Gate.Task.WaitAsync(context.RequestAborted);
                     break;
+                case Fault.KeepAliveBetween keepAlive when i == 1:
+                    await keepAlive.Before.Task.WaitAsync(context.RequestAborted);
+                    await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes($": {keepAlive.Text}\n\n"), context.RequestAborted);
+                    await context.Response.Body.FlushAsync(context.RequestAborted);
+                    await keepAlive.After.Task.WaitAsync(context.RequestAborted);
+                    break;
             }
 
             await WriteEventAsync(context, chunks[i].ToJsonString(WireJson.Options));

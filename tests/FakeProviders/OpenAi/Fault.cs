@@ -26,6 +26,13 @@ public abstract record Fault
     /// <summary>Stream this many chunks, then one that is not JSON, then finish normally.</summary>
     public sealed record MalformedChunk(int AfterChunks) : Fault;
 
+    /// <summary>
+    /// Send the first chunk, wait for <paramref name="Before"/>, send an SSE comment alone, then wait for
+    /// <paramref name="After"/> before the rest: the comment is what OpenAI-compatible servers such as OpenRouter
+    /// send to keep a stream alive while a model thinks (OpenAI itself sends none).
+    /// </summary>
+    public sealed record KeepAliveBetween(TaskCompletionSource Before, TaskCompletionSource After, string Text = "OPENROUTER PROCESSING") : Fault;
+
     /// <summary>Send the first chunk, then wait for <see cref="Gate"/> before sending the rest.</summary>
     public sealed record StreamGate(TaskCompletionSource Gate) : Fault;
 

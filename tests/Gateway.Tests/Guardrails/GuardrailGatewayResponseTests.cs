@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using FakeProviders.OpenAi;
 using Gateway.Tests.Support;
 using OpenAI.Chat;
 
@@ -30,6 +31,40 @@ public sealed class GuardrailGatewayResponseTests : GuardrailGatewayTest
             Assert.True(done, $"chunks of {size}: no [DONE]");
             Assert.Equal("Mail <EMAIL_1>", SentText());
         }
+    }
+
+    [Fact]
+    public async Task A_providers_keep_alive_comments_reach_the_caller_of_a_guarded_stream()
+    {
+        Upstream.ReplyText = "Write to <EMAIL_1> soon.";
+        Upstream.ReplyChunkChars = 4;
+        var before = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var after = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Upstream.Enqueue(new Fault.KeepAliveBetween(before, after));
+
+        using var response = await Gateway.Client.SendAsync(Http.Post("/v1/chat/completions", Http.Chat("chat", $"Mail {Email}", stream: true), TestConfigs.AliceKey), HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var body = new StringBuilder();
+        string? line;
+        // The first chunk has reached the caller, so the gateway is waiting on its next read when the comment
+        // comes, alone; the provider then stays silent until the caller has the keep-alive.
+        while ((line = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30))) is not null && line != ":")
+        {
+            body.Append(line).Append('\n');
+            if (line.Length == 0)
+            {
+                before.TrySetResult();
+            }
+        }
+
+        after.SetResult();
+        body.Append((await reader.ReadToEndAsync()).TrimStart('\n')); // the events after the keep-alive's blank line
+        var (text, _, done) = await ReadStreamAsync(new HttpResponseMessage { Content = new StringContent(body.ToString()) });
+
+        Assert.Equal(":", line);
+        Assert.Equal($"Write to {Email} soon.", text);
+        Assert.True(done);
+        Assert.DoesNotContain("OPENROUTER", body.ToString(), StringComparison.Ordinal); // a keep-alive of the gateway's own
     }
 
     [Fact]

@@ -274,6 +274,33 @@ public sealed class ResponseGuardTests
     }
 
     [Fact]
+    public async Task After_a_block_a_chunk_with_choices_but_no_text_is_withheld_too()
+    {
+        var run = Run(action: "block", direction: "response");
+        // No text and no finish_reason: only its choice says it belongs to the answer.
+        const string toolStart = """data: {"id":"chatcmpl-1","choices":[{"index":0,"delta":{"content":null,"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"charge"}}]}}]}""" + "\n\n";
+        var stream = Content(0, "card 4111 1111 1111 1111 is fine", "stop") + toolStart + "data: [DONE]\n\n";
+
+        var output = await GuardAsync(run, [stream]);
+
+        Assert.DoesNotContain("call_1", output, StringComparison.Ordinal);
+        Assert.Equal("content_filter", Read(output).Finish[0]);
+    }
+
+    [Fact]
+    public async Task A_stream_that_breaks_off_gets_its_held_text_before_the_error_that_ends_it()
+    {
+        var run = Run();
+        run.Vault.PlaceholderFor("EMAIL", Email);
+        const string error = "data: {\"error\":{\"message\":\"Provider 'p' ended the stream before it was complete\",\"type\":\"upstream_error\",\"code\":\"upstream_stream_interrupted\"}}\n\n";
+
+        var output = await GuardAsync(run, [Content(0, "Hello <EMAIL_1"), error]);
+
+        Assert.EndsWith(error, output, StringComparison.Ordinal);
+        Assert.Equal("Hello <EMAIL_1", Read(output).Text[0]);
+    }
+
+    [Fact]
     public async Task Values_restored_into_tool_arguments_are_escaped_so_the_arguments_stay_json()
     {
         const string value = "say \"hi\"\nthen \\ leave";

@@ -46,6 +46,7 @@ public sealed class ChunkFactsTests
     [InlineData("{\"choices\":[{\"delta\":{\"content\":\"cut")]
     [InlineData("{\"choices\":[]} trailing")]
     [InlineData("not json")]
+    [InlineData("{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\\ud800\"}}]}")]
     [InlineData("")]
     public void What_is_not_one_whole_json_object_is_other_and_says_nothing(string data)
     {
@@ -55,6 +56,24 @@ public sealed class ChunkFactsTests
         Assert.Empty(facts.Texts);
         Assert.True(facts.UsageToken.IsEmpty);
         Assert.Equal(-1, facts.Choices);
+    }
+
+    [Fact]
+    public void A_string_that_is_not_valid_utf8_makes_the_event_other()
+    {
+        var facts = new ChunkFacts();
+        facts.Read([.. "{\"choices\":[{\"index\":0,\"text\":\""u8, 0xFF, 0xFE, .. "\"}]}"u8]);
+
+        Assert.Equal(ChunkKind.Other, facts.Kind);
+        Assert.Empty(facts.Texts);
+    }
+
+    [Fact]
+    public void An_index_that_is_no_integer_leaves_the_position()
+    {
+        var (facts, _) = Read("""{"choices":[{"index":"first","delta":{"content":"a"}},{"index":1.5,"delta":{"content":"b"}}]}""");
+
+        Assert.Equal([0, 1], facts.Texts.Select(t => t.Choice));
     }
 
     [Fact]

@@ -41,6 +41,9 @@ public sealed class StreamRelayTests
     [Fact]
     public async Task A_recorded_stream_cut_at_every_byte_with_multi_line_data_crlf_and_comments_gives_the_caller_the_same_bytes()
     {
+        // A read that brings only a comment sends a keep-alive of the gateway's own (":" and a blank line), so
+        // where a cut leaves one alone the caller gets one more of those; every other byte is the same.
+        static string Events(string sse) => sse.Replace(":\n\n", "", StringComparison.Ordinal);
         var wire = SseWire.Reframed(Recorded);
         var (meter, guard) = Stages();
         var expected = await RelayRun.RunAsync(new MemoryStream(wire), meter, guard);
@@ -48,11 +51,12 @@ public sealed class StreamRelayTests
         for (var cut = 0; cut <= wire.Length; cut++)
         {
             (meter, guard) = Stages();
-            Assert.Equal(expected, await RelayRun.RunAsync(new ChunkedStream(wire, cut), meter, guard));
+            Assert.Equal(expected, Events(await RelayRun.RunAsync(new ChunkedStream(wire, cut), meter, guard)));
         }
 
         (meter, guard) = Stages();
-        Assert.Equal(expected, await RelayRun.RunAsync(ChunkedStream.OneByteAtATime(wire), meter, guard));
+        Assert.Equal(expected, Events(await RelayRun.RunAsync(ChunkedStream.OneByteAtATime(wire), meter, guard)));
+        Assert.DoesNotContain(":\n\n", expected, StringComparison.Ordinal);
         Assert.Equal(new UsageCounts(9, 6, 0, 0), meter.Usage);
         Assert.Equal("Write to <EMAIL_1> or bob@corp.example.org today.", meter.CompletionText); // the provider's text, before the guard
         Assert.Contains($"Write to {Email} or ", Contents(expected), StringComparison.Ordinal);
@@ -119,6 +123,37 @@ public sealed class StreamRelayTests
         Assert.Equal("", reads[0]);
         Assert.Equal("data: 1\n\ndata: 2\n\n", reads[1]);
         Assert.Equal("data: 1\n\ndata: 2\n\ndata: 3\n\n", reads[^1]);
+    }
+
+    [Fact]
+    public async Task A_read_that_brings_only_a_keep_alive_comment_sends_the_caller_one_and_a_comment_beside_an_event_does_not()
+    {
+        var sink = new MemoryStream();
+        var client = PipeWriter.Create(sink);
+        var relay = new StreamRelay(client, [new TestStage("any", [], data => data)]);
+        var provider = new ReadWatchingStream([": OPENROUTER PROCESSING\n\n", ": ping\n\ndata: 1\n\n", "data: 2\n\n: trailing", "\n\n"], () => { });
+
+        Assert.True(await relay.RelayAsync(provider, CancellationToken.None));
+
+        Assert.Equal(":\n\ndata: 1\n\ndata: 2\n\n", Encoding.UTF8.GetString(sink.ToArray()));
+    }
+
+    [Fact]
+    public async Task A_relay_that_failed_ends_the_stream_with_the_error_past_its_stages_and_nothing_after()
+    {
+        var sink = new MemoryStream();
+        var client = PipeWriter.Create(sink);
+        var holder = new TestStage("holder", [], data => data) { AtEnd = "held" };
+        var relay = new StreamRelay(client, [holder]);
+        relay.Write("1"u8);
+
+        await relay.FailAsync(Gateway.Errors.GatewayErrors.Internal("req-1"), CancellationToken.None);
+        await relay.CompleteAsync(CancellationToken.None);
+
+        var output = Encoding.UTF8.GetString(sink.ToArray());
+        Assert.StartsWith("data: 1\n\ndata: {\"error\":", output, StringComparison.Ordinal);
+        Assert.EndsWith("}\n\n", output, StringComparison.Ordinal);
+        Assert.Equal(0, holder.Ends);
     }
 
     [Fact]

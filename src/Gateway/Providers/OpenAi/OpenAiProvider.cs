@@ -37,7 +37,22 @@ internal sealed class OpenAiProvider(
 
         var attempt = transformer.ForAttempt(call.Attempt, call.Relay);
         var error = await forwarder.SendAsync(context, destination(call.Target), invoker, ForwarderConfig, attempt);
-        attempt.Failure?.Throw();
+        if (attempt.Failure is { } failure)
+        {
+            ProviderLog.StreamRelayFailed(logger, failure, name, call.Target.Model);
+            var internalError = GatewayErrors.Internal(context.TraceIdentifier);
+            try
+            {
+                await call.Relay.FailAsync(internalError, context.RequestAborted);
+            }
+            catch (Exception gone) when (gone is OperationCanceledException or IOException)
+            {
+                return AttemptResult.CallerGone;
+            }
+
+            return AttemptResult.BrokeAfterStart(internalError);
+        }
+
         if (attempt.CallerGone)
         {
             ProviderLog.CallerWentAway(logger, name, call.Target.Model, ForwarderError.ResponseBodyClient);

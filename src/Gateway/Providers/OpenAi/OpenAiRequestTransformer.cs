@@ -1,4 +1,3 @@
-using System.Runtime.ExceptionServices;
 using System.Text;
 using System.Text.Json;
 using Gateway.Auth;
@@ -66,10 +65,10 @@ internal sealed class OpenAiRequestTransformer
         public bool CallerGone { get; private set; }
 
         /// <summary>
-        /// What went wrong in the relay, other than the caller leaving: thrown again once YARP is done (thrown inside
-        /// this transformer, YARP would clear a response that has started).
+        /// What went wrong in the relay, other than the caller leaving (a bug): kept for the provider to report once
+        /// YARP is done (thrown inside this transformer, YARP would clear a response that has started).
         /// </summary>
-        public ExceptionDispatchInfo? Failure { get; private set; }
+        public Exception? Failure { get; private set; }
 
         public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
         {
@@ -98,12 +97,14 @@ internal sealed class OpenAiRequestTransformer
             httpContext.Response.ContentLength = null; // the relay frames events anew, and may keep one back
             try
             {
-                await using var body = await proxyResponse!.Content.ReadAsStreamAsync(cancellationToken);
-                CallerGone = !await relay.RelayAsync(body, cancellationToken);
+                // The caller's token, not YARP's activity token: the relay owns this read loop and its timeouts.
+                var aborted = httpContext.RequestAborted;
+                await using var body = await proxyResponse!.Content.ReadAsStreamAsync(aborted);
+                CallerGone = !await relay.RelayAsync(body, aborted);
             }
             catch (Exception exception)
             {
-                Failure = ExceptionDispatchInfo.Capture(exception);
+                Failure = exception;
             }
 
             return false;

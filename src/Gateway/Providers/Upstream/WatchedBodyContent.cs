@@ -26,7 +26,7 @@ internal sealed class WatchedBodyContent : HttpContent
 
     private WatchedBodyStream? _stream;
 
-    private bool IsEventStream => Headers.ContentType?.MediaType == "text/event-stream";
+    private bool IsEventStream => string.Equals(Headers.ContentType?.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase);
 
     protected override async Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken) =>
         _stream = new WatchedBodyStream(await _inner.ReadAsStreamAsync(cancellationToken), _attempt, IsEventStream, _watch);
