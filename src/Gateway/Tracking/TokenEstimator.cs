@@ -21,7 +21,7 @@ internal sealed class TokenEstimator
             // What the request path kept compact, in the store's shape (before redaction reads the bodies).
             result = result with
             {
-                Spans = record.PendingSpans is { } spans ? CompactSpan.Expand(spans) : record.Spans,
+                PackedSpans = record.PendingSpans is { } spans ? Store.TracePacking.PackSpans(spans) : record.PackedSpans,
                 RequestBody = record.PendingRequestBody is { } body ? System.Text.Encoding.UTF8.GetString(body) : record.RequestBody,
                 PendingSpans = null,
                 PendingRequestBody = null,

@@ -87,6 +87,14 @@ internal sealed record TraceRecord
 
     public IReadOnlyList<SpanRecord> Spans { get; init; } = [];
 
+    /// <summary>
+    /// The spans in the store's packed form, made by the writer from <see cref="PendingSpans"/> (journaled as they
+    /// are); null for a record that carries <see cref="Spans"/> instead, as every record read back from the store
+    /// does (so the trace API, which writes those, never shows it).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public byte[]? PackedSpans { get; init; }
+
     /// <summary>What the tokenizer needs when the provider reported no usage; dropped once the writer has counted.</summary>
     [JsonIgnore]
     public PendingEstimate? Estimate { get; init; }
@@ -102,7 +110,7 @@ internal sealed record TraceRecord
     [JsonIgnore]
     public Configuration.Model.ModelPrice? Price { get; init; }
 
-    /// <summary>The spans as the request path left them; the writer expands them into <see cref="Spans"/>.</summary>
+    /// <summary>The spans as the request path left them; the writer packs them into <see cref="PackedSpans"/>.</summary>
     [JsonIgnore]
     public CompactSpan[]? PendingSpans { get; init; }
 

@@ -62,7 +62,7 @@ internal sealed partial class TraceWriter
         }
 
         // Kept compact and completed (estimated, priced) by the writer like any other: no tokenizer on this thread.
-        _overflow.Enqueue(trace with { Spans = [], PendingSpans = null, RequestBody = null, PendingRequestBody = null, ResponseBody = null, RedactBodies = null });
+        _overflow.Enqueue(trace with { Spans = [], PackedSpans = null, PendingSpans = null, RequestBody = null, PendingRequestBody = null, ResponseBody = null, RedactBodies = null });
         _compacted.Add(1);
     }
 

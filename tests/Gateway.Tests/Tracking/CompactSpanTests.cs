@@ -52,7 +52,7 @@ public sealed class CompactSpanTests
     }
 
     [Fact]
-    public void Completing_a_record_with_an_estimate_keeps_its_expanded_spans_and_preview()
+    public void Completing_a_record_with_an_estimate_keeps_its_packed_spans_and_preview()
     {
         var span = new Activity("chat mock").SetIdFormat(ActivityIdFormat.W3C).Start();
         span.Stop();
@@ -67,11 +67,33 @@ public sealed class CompactSpanTests
 
         var completed = new TokenEstimator().Complete(record);
 
-        Assert.Equal("chat mock", Assert.Single(completed.Spans).Name);
+        Assert.Equal("chat mock", Assert.Single(Gateway.Tracking.Store.TracePacking.UnpackSpans(completed.PackedSpans!)).Name);
         Assert.Equal(Encoding.UTF8.GetString(body), completed.RequestBody);
         Assert.True(completed.UsageEstimated);
         Assert.True(completed.PromptTokens > 0 && completed.CompletionTokens > 0);
         Assert.Null(completed.PendingSpans);
         Assert.Null(completed.PendingRequestBody);
+    }
+
+    [Fact]
+    public void Spans_packed_straight_from_the_request_path_are_the_bytes_the_expanded_records_pack_to()
+    {
+        var root = new Activity("chat chat").SetIdFormat(ActivityIdFormat.W3C).Start();
+        root.SetTag("gateway.endpoint", "chat").SetTag("gateway.attempt", 2).SetTag("gen_ai.usage.input_tokens", 12L)
+            .SetTag("gateway.guardrail.busy_ms", 0.125).SetTag("gateway.guardrail.blocked", false).SetTag("error.type", null)
+            .SetTag("~mine", "a caller's own name that starts with ~").SetTag("custom.quote", "say \"<hi>\" é").SetTag("gateway.guardrail.entities", new[] { "EMAIL", "PHONE" });
+        root.SetStatus(ActivityStatusCode.Error);
+        var child = new Activity("chat gpt-4o-mini").SetIdFormat(ActivityIdFormat.W3C).SetParentId(root.TraceId, root.SpanId).Start();
+        child.SetStatus(ActivityStatusCode.Ok);
+        child.Stop();
+        root.Stop();
+        CompactSpan[] spans = [CompactSpan.Of(root), CompactSpan.Of(child)];
+
+        var direct = Gateway.Tracking.Store.TracePacking.PackSpans(spans);
+
+        Assert.Equal(Gateway.Tracking.Store.TracePacking.PackSpans(CompactSpan.Expand(spans)), direct);
+        var read = Gateway.Tracking.Store.TracePacking.UnpackSpans(direct);
+        Assert.Equal(root.SpanId.ToHexString(), read[1].ParentSpanId);
+        Assert.Equal("a caller's own name that starts with ~", read[0].Attributes["~mine"]?.ToString());
     }
 }

@@ -156,6 +156,8 @@ public sealed class TracePackingTests
         var bodies = Gateway.Tracking.Store.TracePacking.UnpackBodies(packed);
 
         Assert.Equal((request, ""), (bodies.RequestBody, bodies.ResponseBody));
+        // The writer's buffer is reused row after row: a short row after a long one holds nothing of it.
+        Assert.Equal(new Gateway.Tracking.Store.PackedBodies("a", null), Gateway.Tracking.Store.TracePacking.UnpackBodies(Gateway.Tracking.Store.TracePacking.PackBodies("a", null)!));
         Assert.Throws<InvalidDataException>(() => Gateway.Tracking.Store.TracePacking.UnpackBodies(Gateway.Tracking.Store.TracePacking.PackBodies(null, "x")![..^2]));
     }
 

@@ -109,7 +109,7 @@ internal sealed class PostgresTraceStore(NpgsqlDataSource dataSource) : SqlTrace
         p.AddWithValue("error_code", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text, Column(t => t.ErrorCode));
         p.AddWithValue("error_message", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text, Column(t => t.ErrorMessage));
         p.AddWithValue("spans", Column(_ => "[]")); // as the SQLite writer: readable by a schema-1 replica
-        p.AddWithValue("spans_packed", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bytea, Column(t => TracePacking.PackSpans(t.Spans)));
+        p.AddWithValue("spans_packed", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bytea, Column(t => t.PackedSpans ?? TracePacking.PackSpans(t.Spans)));
         p.AddWithValue("bodies_packed", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bytea, Column(t => TracePacking.PackBodies(t.RequestBody, t.ResponseBody)));
         var inserted = new HashSet<string>(StringComparer.Ordinal);
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))

@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using System.Text.Json;
+
 namespace Gateway.Tracking.Store;
 
 /// <summary>
@@ -27,6 +30,80 @@ internal static class SpanShorthand
         Rewrite(spans, key => Short.TryGetValue(key, out var code) ? code : key.StartsWith('~') ? "~" + key : key, shorten: true);
 
     public static SpanRecord[] Restore(IReadOnlyList<SpanRecord> stored) => Rewrite(stored, Name, shorten: false);
+
+    /// <summary>
+    /// Writes <paramref name="spans"/> as the JSON that serialising <see cref="Shorten"/> of their expanded records
+    /// gives (snake_case names in the record's order, null parent written, ids in lower-case hex), without making them.
+    /// </summary>
+    public static void Write(Utf8JsonWriter writer, CompactSpan[] spans)
+    {
+        var first = spans.Length == 0 ? 0 : spans[0].StartedAtUs;
+        Span<byte> id = stackalloc byte[8];
+        Span<char> hex = stackalloc char[16];
+        writer.WriteStartArray();
+        for (var i = 0; i < spans.Length; i++)
+        {
+            var span = spans[i];
+            writer.WriteStartObject();
+            writer.WriteString("name"u8, span.Name);
+            span.Id.CopyTo(id);
+            Convert.TryToHexStringLower(id, hex, out _);
+            writer.WriteString("span_id"u8, hex);
+            if (span.Parent == default)
+            {
+                writer.WriteNull("parent_span_id"u8);
+            }
+            else
+            {
+                span.Parent.CopyTo(id);
+                Convert.TryToHexStringLower(id, hex, out _);
+                writer.WriteString("parent_span_id"u8, hex);
+            }
+
+            writer.WriteNumber("started_at_us"u8, i == 0 ? first : span.StartedAtUs - first);
+            writer.WriteNumber("duration_ms"u8, span.DurationMs);
+            writer.WriteString("status"u8, span.Status switch { ActivityStatusCode.Error => "ERROR", ActivityStatusCode.Ok => "OK", _ => "UNSET" });
+            writer.WriteStartObject("attributes"u8);
+            foreach (var (key, value) in span.Tags)
+            {
+                writer.WritePropertyName(Short.TryGetValue(key, out var code) ? code : key.StartsWith('~') ? "~" + key : key);
+                WriteValue(writer, value);
+            }
+
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+    }
+
+    private static void WriteValue(Utf8JsonWriter writer, object? value)
+    {
+        switch (value)
+        {
+            case null:
+                writer.WriteNullValue();
+                break;
+            case string text:
+                writer.WriteStringValue(text);
+                break;
+            case int number:
+                writer.WriteNumberValue(number);
+                break;
+            case long number:
+                writer.WriteNumberValue(number);
+                break;
+            case double number:
+                writer.WriteNumberValue(number);
+                break;
+            case bool flag:
+                writer.WriteBooleanValue(flag);
+                break;
+            default:
+                JsonSerializer.Serialize(writer, value, TrackingJson.Default.Options); // what the records' serialiser does with any other value
+                break;
+        }
+    }
 
     private static SpanRecord[] Rewrite(IReadOnlyList<SpanRecord> spans, Func<string, string> name, bool shorten)
     {

@@ -107,7 +107,7 @@ internal abstract partial class SqlTraceStore
         // The schema-1 column is NOT NULL; "[]" lets a replica still on schema 1 (a rolling deploy) show the row
         // without its spans rather than fail to parse it.
         yield return ("spans", "[]", null);
-        yield return ("spans_packed", TracePacking.PackSpans(trace.Spans), DbType.Binary);
+        yield return ("spans_packed", trace.PackedSpans ?? TracePacking.PackSpans(trace.Spans), DbType.Binary);
         yield return ("bodies_packed", TracePacking.PackBodies(trace.RequestBody, trace.ResponseBody), DbType.Binary);
     }
 
