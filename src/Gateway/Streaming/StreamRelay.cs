@@ -13,7 +13,7 @@ namespace Gateway.Streaming;
 /// <see cref="IChunkStage"/>s in order (the meter, then the guard) as a span of the parser's buffer, and is framed for the caller by <see cref="SseWriting"/> straight
 /// into the response's pipe. Nothing is copied unless a stage rewrites it; the pipe is flushed before each
 /// read of the provider's stream, so the events of one read go out together and none waits for the next read.
-/// With no stages, an OpenAI-format stream is not relayed here at all (YARP copies it as it is).
+/// A provider's events are checked on the way (see <see cref="RelayAsync"/>), with stages or without.
 /// </summary>
 /// <remarks>
 /// A provider's SSE comments are keep-alives: a read that brought one and no event sends the caller a comment of
@@ -41,7 +41,7 @@ internal sealed class StreamRelay
         _stages = stages;
         _parse = (eventType, data) =>
         {
-            Write(data, eventType);
+            WriteProviderEvent(data, eventType);
             return true;
         };
         _beforeRead = FlushPendingAsync;
@@ -49,31 +49,55 @@ internal sealed class StreamRelay
     }
 
     private readonly Action _onComment;
-
-    /// <summary>Whether any stage watches the answer (else a provider's stream in the caller's format needs no relay).</summary>
-    public bool HasStages => _stages.Length > 0;
+    private Func<GatewayError>? _malformed;
+    private GatewayError? _endedWith;
 
     private static ReadOnlySpan<byte> KeepAlive => ":\n\n"u8;
 
     /// <summary>
-    /// Relays a provider's event stream that is already in the caller's format, to its end. False when the caller
-    /// went away meanwhile (the relay stops there).
+    /// Relays a provider's event stream that is already in the caller's format, to its end. Every event must be
+    /// <c>[DONE]</c> or one whole JSON object: the first that is neither never reaches the caller. The stream ends
+    /// there with <paramref name="malformed"/>'s error instead (the stages see it as an error chunk), and nothing
+    /// after it is read. SDKs then raise a clear error rather than a parser's.
     /// </summary>
-    public async ValueTask<bool> RelayAsync(Stream upstream, CancellationToken cancellationToken)
+    public async ValueTask<RelayResult> RelayAsync(Stream upstream, Func<GatewayError> malformed, CancellationToken cancellationToken)
     {
+        _malformed = malformed;
         try
         {
             await foreach (var _ in SseReading.Parse(upstream, _parse, _beforeRead, _onComment).EnumerateAsync(cancellationToken))
             {
+                if (_endedWith is not null)
+                {
+                    break;
+                }
             }
 
             await FlushAsync(cancellationToken);
-            return true;
+            return new RelayResult(CallerGone: false, _endedWith);
         }
         catch (Exception exception) when (exception is OperationCanceledException or IOException && cancellationToken.IsCancellationRequested)
         {
-            return false;
+            return new RelayResult(CallerGone: true, _endedWith);
         }
+    }
+
+    private void WriteProviderEvent(ReadOnlySpan<byte> data, string eventType)
+    {
+        if (_endedWith is not null)
+        {
+            return; // the stream has ended: what the parser still had goes nowhere
+        }
+
+        _facts.Read(data);
+        if (_facts.Kind != ChunkKind.Other)
+        {
+            Write(data, eventType, read: true);
+            return;
+        }
+
+        _endedWith = _malformed!();
+        Write(ErrorResponseWriter.Serialize(_endedWith));
     }
 
     /// <summary>One event the gateway writes itself, its data compact JSON; serialised straight into the pipe when no stage must see it.</summary>
@@ -103,12 +127,14 @@ internal sealed class StreamRelay
     public void WriteError(GatewayError error) => Write(ErrorResponseWriter.Serialize(error));
 
     /// <summary>One event through the chain to the caller (not flushed yet).</summary>
-    public void Write(ReadOnlySpan<byte> data, string? eventType = null)
+    public void Write(ReadOnlySpan<byte> data, string? eventType = null) => Write(data, eventType, read: false);
+
+    /// <param name="read">The facts already hold this event's reading.</param>
+    private void Write(ReadOnlySpan<byte> data, string? eventType, bool read)
     {
         _started = true;
         var current = data;
         var useFirst = true;
-        var read = false;
         foreach (var stage in _stages)
         {
             if (!read)
@@ -198,3 +224,6 @@ internal sealed class StreamRelay
         }
     }
 }
+
+/// <summary>How a relayed provider stream ended: the caller gone, or the error the relay ended it with (an event that was not JSON).</summary>
+internal readonly record struct RelayResult(bool CallerGone, GatewayError? EndedWith);

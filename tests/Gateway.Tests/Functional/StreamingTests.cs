@@ -1,4 +1,5 @@
 using System.ClientModel;
+using System.Text.Json;
 using FakeProviders.OpenAi;
 using Gateway.Tests.Support;
 using OpenAI.Chat;
@@ -64,16 +65,51 @@ public sealed class StreamingTests : UpstreamGatewayTest
     }
 
     [Fact]
-    public async Task Malformed_upstream_chunk_is_relayed_as_is_and_the_stream_completes()
+    public async Task A_malformed_upstream_chunk_never_reaches_the_client_and_ends_the_stream_with_a_protocol_error()
     {
         Upstream.Enqueue(new Fault.MalformedChunk(2));
 
         using var response = await Gateway.Client.SendAsync(Http.Post("/v1/chat/completions", Http.Chat("chat", stream: true), TestConfigs.AliceKey));
-        var body = await response.Content.ReadAsStringAsync();
+        var events = (await response.Content.ReadAsStringAsync()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
 
         Assert.Equal(200, (int)response.StatusCode);
-        Assert.Contains("data: {\"id\": \"chatcmpl-broken\", \"choices\": [\n\n", body, StringComparison.Ordinal);
-        Assert.EndsWith("data: [DONE]\n\n", body, StringComparison.Ordinal);
+        Assert.Equal(3, events.Length); // the two good chunks, then the error
+        Assert.All(events[..2], e => Assert.StartsWith("data: {\"id\":\"chatcmpl-", e, StringComparison.Ordinal));
+        Assert.StartsWith("data: {\"error\":", events[2], StringComparison.Ordinal);
+        Assert.Contains("\"code\":\"upstream_protocol_error\"", events[2], StringComparison.Ordinal);
+        Assert.DoesNotContain(events, e => e.Contains("chatcmpl-broken", StringComparison.Ordinal) || e.Contains("[DONE]", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task OpenAIs_node_sdk_raises_the_gateways_api_error_at_a_malformed_upstream_chunk_not_a_syntax_error(bool malformed)
+    {
+        // Without the relay's check the SDK throws "SyntaxError: Error reading response: malformed server-sent event JSON".
+        if (malformed)
+        {
+            Upstream.Enqueue(new Fault.MalformedChunk(2));
+        }
+
+        var result = await NodeSdk.RunAsync("openai-stream.mjs", new Dictionary<string, string>
+        {
+            ["OPENAI_BASE_URL"] = Gateway.ApiBase.ToString(),
+            ["OPENAI_API_KEY"] = TestConfigs.AliceKey,
+            ["OPENAI_MODEL"] = "chat",
+        });
+
+        if (!malformed)
+        {
+            Assert.Equal(JsonValueKind.Null, result.GetProperty("error").ValueKind);
+            Assert.Equal("stop", result.GetProperty("finishReason").GetString());
+            return;
+        }
+
+        var error = result.GetProperty("error");
+        Assert.Equal("APIError", error.GetProperty("name").GetString());
+        Assert.Equal("upstream_protocol_error", error.GetProperty("code").GetString());
+        Assert.Contains("is not one JSON object", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(2, result.GetProperty("chunks").GetInt32()); // what came before the bad chunk was read
     }
 
     [Fact]

@@ -73,10 +73,10 @@ public sealed class StreamRelayTests
         var suffix = new TestStage("suffix", seen, data => data + "!");
         var dropper = new TestStage("dropper", seen, data => data.Contains("DROP", StringComparison.Ordinal) ? null : data);
 
-        var output = await RelayRun.RunAsync(["data: a\n\ndata: drop me\n\n"], upper, suffix, dropper);
+        var output = await RelayRun.RunAsync(["data: {\"v\":\"a\"}\n\ndata: {\"v\":\"drop me\"}\n\n"], upper, suffix, dropper);
 
-        Assert.Equal("data: A!\n\n", output);
-        Assert.Equal(["upper:a", "suffix:A", "dropper:A!", "upper:drop me", "suffix:DROP ME", "dropper:DROP ME!"], seen);
+        Assert.Equal("data: {\"V\":\"A\"}!\n\n", output);
+        Assert.Equal(["upper:{\"v\":\"a\"}", "suffix:{\"V\":\"A\"}", "dropper:{\"V\":\"A\"}!", "upper:{\"v\":\"drop me\"}", "suffix:{\"V\":\"DROP ME\"}", "dropper:{\"V\":\"DROP ME\"}!"], seen);
     }
 
     [Fact]
@@ -86,10 +86,10 @@ public sealed class StreamRelayTests
         var announcer = new TestStage("announcer", seen, data => data) { Before = "note" };
         var later = new TestStage("later", seen, data => data);
 
-        var output = await RelayRun.RunAsync(["event: custom\ndata: x\n\n"], announcer, later);
+        var output = await RelayRun.RunAsync(["event: custom\ndata: {}\n\n"], announcer, later);
 
-        Assert.Equal("data: note\n\nevent: custom\ndata: x\n\n", output);
-        Assert.Equal(["announcer:x", "later:x"], seen);
+        Assert.Equal("data: note\n\nevent: custom\ndata: {}\n\n", output);
+        Assert.Equal(["announcer:{}", "later:{}"], seen);
     }
 
     [Fact]
@@ -116,13 +116,13 @@ public sealed class StreamRelayTests
         var client = PipeWriter.Create(sink);
         var relay = new StreamRelay(client, [new TestStage("any", [], data => data)]);
         var reads = new List<string>();
-        var provider = new ReadWatchingStream(["data: 1\n\ndata: 2\n\n", "data: 3\n\n"], () => reads.Add(Encoding.UTF8.GetString(sink.ToArray())));
+        var provider = new ReadWatchingStream(["data: {\"n\":1}\n\ndata: {\"n\":2}\n\n", "data: {\"n\":3}\n\n"], () => reads.Add(Encoding.UTF8.GetString(sink.ToArray())));
 
-        Assert.True(await relay.RelayAsync(provider, CancellationToken.None));
+        Assert.False((await relay.RelayAsync(provider, RelayRun.Malformed, CancellationToken.None)).CallerGone);
 
         Assert.Equal("", reads[0]);
-        Assert.Equal("data: 1\n\ndata: 2\n\n", reads[1]);
-        Assert.Equal("data: 1\n\ndata: 2\n\ndata: 3\n\n", reads[^1]);
+        Assert.Equal("data: {\"n\":1}\n\ndata: {\"n\":2}\n\n", reads[1]);
+        Assert.Equal("data: {\"n\":1}\n\ndata: {\"n\":2}\n\ndata: {\"n\":3}\n\n", reads[^1]);
     }
 
     [Fact]
@@ -131,11 +131,11 @@ public sealed class StreamRelayTests
         var sink = new MemoryStream();
         var client = PipeWriter.Create(sink);
         var relay = new StreamRelay(client, [new TestStage("any", [], data => data)]);
-        var provider = new ReadWatchingStream([": OPENROUTER PROCESSING\n\n", ": ping\n\ndata: 1\n\n", "data: 2\n\n: trailing", "\n\n"], () => { });
+        var provider = new ReadWatchingStream([": OPENROUTER PROCESSING\n\n", ": ping\n\ndata: {}\n\n", "data: [DONE]\n\n: trailing", "\n\n"], () => { });
 
-        Assert.True(await relay.RelayAsync(provider, CancellationToken.None));
+        Assert.False((await relay.RelayAsync(provider, RelayRun.Malformed, CancellationToken.None)).CallerGone);
 
-        Assert.Equal(":\n\ndata: 1\n\ndata: 2\n\n", Encoding.UTF8.GetString(sink.ToArray()));
+        Assert.Equal(":\n\ndata: {}\n\ndata: [DONE]\n\n", Encoding.UTF8.GetString(sink.ToArray()));
     }
 
     [Fact]
@@ -162,9 +162,36 @@ public sealed class StreamRelayTests
         using var gone = new CancellationTokenSource();
         var sink = new MemoryStream();
         var relay = new StreamRelay(PipeWriter.Create(sink), [new TestStage("any", [], data => data)]);
-        var provider = new ReadWatchingStream(["data: 1\n\n", "data: 2\n\n"], gone.Cancel);
+        var provider = new ReadWatchingStream(["data: {}\n\n", "data: {}\n\n"], gone.Cancel);
 
-        Assert.False(await relay.RelayAsync(provider, gone.Token));
+        Assert.True((await relay.RelayAsync(provider, RelayRun.Malformed, gone.Token)).CallerGone);
+    }
+
+    [Theory]
+    [InlineData("data: {\"id\": \"chatcmpl-broken\", \"choices\": [\n\n")]
+    [InlineData("data: not json\n\n")]
+    [InlineData("data: {\"a\":1} {\"b\":2}\n\n")]
+    [InlineData("data: \"just a string\"\n\n")]
+    public async Task A_provider_event_that_is_not_one_json_object_never_reaches_the_caller_and_ends_the_stream(string bad)
+    {
+        var seen = new List<string>();
+        var stage = new TestStage("stage", seen, data => data);
+        var first = "data: {\"n\":1}\n\n";
+
+        var sink = new MemoryStream();
+        var client = PipeWriter.Create(sink);
+        var relay = new StreamRelay(client, [stage]);
+        var result = await relay.RelayAsync(new MemoryStream(Encoding.UTF8.GetBytes(first + bad + "data: {\"n\":2}\n\ndata: [DONE]\n\n")), RelayRun.Malformed, CancellationToken.None);
+        await client.CompleteAsync();
+        var output = Encoding.UTF8.GetString(sink.ToArray());
+
+        Assert.Equal("upstream_protocol_error", result.EndedWith?.Code);
+        Assert.StartsWith(first + "data: {\"error\":", output, StringComparison.Ordinal);
+        Assert.Contains("\"code\":\"upstream_protocol_error\"", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("[DONE]", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"n\":2", output, StringComparison.Ordinal);
+        Assert.Equal(2, seen.Count); // the first event, then the error as the stage's chunk
+        Assert.StartsWith("stage:{\"error\":", seen[1], StringComparison.Ordinal);
     }
 
     private static string Contents(string sse)

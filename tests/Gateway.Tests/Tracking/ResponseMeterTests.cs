@@ -56,13 +56,15 @@ public sealed class ResponseMeterTests
     }
 
     [Fact]
-    public async Task A_last_event_without_its_blank_line_still_reaches_the_client_as_an_event()
+    public async Task A_last_event_cut_short_ends_the_stream_with_a_protocol_error_the_meter_notes()
     {
         var (meter, _) = Meter(sse: true);
 
         var output = await RelayRun.RunAsync(["data: {\"choices\":[]}\n\ndata: {\"trunc"], meter);
 
-        Assert.Equal("data: {\"choices\":[]}\n\ndata: {\"trunc\n\n", output);
+        Assert.StartsWith("data: {\"choices\":[]}\n\ndata: {\"error\":", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("trunc", output, StringComparison.Ordinal);
+        Assert.Equal("upstream_protocol_error", meter.StreamError);
         Assert.Null(meter.Usage);
     }
 

@@ -88,7 +88,7 @@ internal sealed class OpenAiRequestTransformer
             var requestId = httpContext.Response.Headers[ErrorResponseWriter.RequestIdHeader];
             var copyBody = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
             copyBody = await rules.ShapeResponseAsync(httpContext, proxyResponse, copyBody, requestId, attempt, cancellationToken);
-            if (!copyBody || !relay.HasStages || !string.Equals(proxyResponse?.Content.Headers.ContentType?.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase))
+            if (!copyBody || !string.Equals(proxyResponse?.Content.Headers.ContentType?.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase))
             {
                 return copyBody;
             }
@@ -100,7 +100,12 @@ internal sealed class OpenAiRequestTransformer
                 // The caller's token, not YARP's activity token: the relay owns this read loop and its timeouts.
                 var aborted = httpContext.RequestAborted;
                 await using var body = await proxyResponse!.Content.ReadAsStreamAsync(aborted);
-                CallerGone = !await relay.RelayAsync(body, aborted);
+                // An event cut in half by a break upstream is closed off by the watched body before its error event:
+                // that break, not the half event, is what the caller is told of.
+                var result = await relay.RelayAsync(body, () => attempt.BrokenStream ?? GatewayErrors.UpstreamProtocol(attempt.Provider, attempt.Model,
+                    "an event of its stream is not one JSON object"), aborted);
+                CallerGone = result.CallerGone;
+                attempt.BrokenStream ??= result.EndedWith;
             }
             catch (Exception exception)
             {
