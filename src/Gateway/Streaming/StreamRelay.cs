@@ -9,10 +9,11 @@ namespace Gateway.Streaming;
 /// <summary>
 /// The one path a streamed answer takes to the caller. Its events come from a provider's event stream, read by
 /// the one parser (<see cref="RelayAsync"/>), or from the gateway's own writers (a translated or mock answer,
-/// <see cref="WriteJson"/>); each is read once into <see cref="ChunkFacts"/> and goes through the chain of
-/// <see cref="IChunkStage"/>s in order (the meter, then the guard) as a span of the parser's buffer, and is framed for the caller by <see cref="SseWriting"/> straight
-/// into the response's pipe. Nothing is copied unless a stage rewrites it; the pipe is flushed before each
-/// read of the provider's stream, so the events of one read go out together and none waits for the next read.
+/// <see cref="WriteJson"/>); each is read once into <see cref="ChunkFacts"/>, goes through the chain of
+/// <see cref="IChunkStage"/>s in order (the meter, then the guard) as a span of the parser's buffer, and is framed
+/// for the caller by <see cref="SseWriting"/> straight into the response's pipe. Nothing is copied unless a stage
+/// rewrites it; the pipe is flushed before each read of the provider's stream, so the events of one read go out
+/// together and none waits for the next read.
 /// A provider's events are checked on the way (see <see cref="RelayAsync"/>), with stages or without.
 /// </summary>
 /// <remarks>
@@ -27,6 +28,9 @@ internal sealed class StreamRelay
     private readonly ChunkFacts _facts = new();
     private readonly SseItemParser<bool> _parse;
     private readonly Func<CancellationToken, ValueTask> _beforeRead;
+    private readonly Action _onComment;
+    private Func<GatewayError>? _malformed;
+    private GatewayError? _endedWith;
     private ArrayBufferWriter<byte>? _first;
     private ArrayBufferWriter<byte>? _second;
     private ArrayBufferWriter<byte>? _own;
@@ -47,10 +51,6 @@ internal sealed class StreamRelay
         _beforeRead = FlushPendingAsync;
         _onComment = () => _commentSeen = true;
     }
-
-    private readonly Action _onComment;
-    private Func<GatewayError>? _malformed;
-    private GatewayError? _endedWith;
 
     private static ReadOnlySpan<byte> KeepAlive => ":\n\n"u8;
 
