@@ -39,6 +39,11 @@ internal sealed partial class ResponseGuard
             return facts.Choices > 0 ? ChunkVerdict.Drop : ChunkVerdict.Keep;
         }
 
+        if (facts.HasUndecodableText)
+        {
+            return ChunkVerdict.Drop; // a text the guardrails cannot read does not reach the caller unread
+        }
+
         if (facts.ErrorCode is not null)
         {
             FlushAll(output); // the stream breaks off here: what is held goes out before the error that ends it

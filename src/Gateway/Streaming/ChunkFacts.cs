@@ -11,7 +11,7 @@ internal enum ChunkKind
     /// <summary>The <c>[DONE]</c> event that ends a successful stream.</summary>
     Done,
 
-    /// <summary>Anything else (not JSON, or JSON cut short): not the gateway's to judge, it goes on as it came.</summary>
+    /// <summary>Anything else (not JSON, or JSON cut short): a provider's stream ends there (see <see cref="StreamRelay"/>).</summary>
     Other,
 }
 
@@ -84,6 +84,12 @@ internal sealed class ChunkFacts
     /// <summary>An error event's code (or type); null for any other chunk.</summary>
     public string? ErrorCode { get; private set; }
 
+    /// <summary>
+    /// A text of the chunk is well-formed JSON but no string (a lone surrogate escape such as <c>\ud83d</c>): it is
+    /// not in <see cref="Texts"/>, so a stage that must read every text cannot pass the chunk on as it is.
+    /// </summary>
+    public bool HasUndecodableText { get; private set; }
+
     public List<ChunkText> Texts { get; } = [];
 
     public List<ChunkFinish> Finishes { get; } = [];
@@ -96,9 +102,10 @@ internal sealed class ChunkFacts
         Id = Object = Created = Model = UsageToken = default;
         Choices = -1;
         ErrorCode = null;
+        HasUndecodableText = false;
         Texts.Clear();
         Finishes.Clear();
-        var trimmed = data.TrimStart(" \t\r\n"u8);
+        var trimmed = data.Trim(" \t\r\n"u8);
         if (trimmed.SequenceEqual("[DONE]"u8))
         {
             Kind = ChunkKind.Done;
@@ -118,9 +125,8 @@ internal sealed class ChunkFacts
             ReadChunk(ref reader);
             Kind = ChunkKind.Json;
         }
-        catch (Exception exception) when (exception is JsonException or InvalidOperationException)
+        catch (JsonException)
         {
-            // InvalidOperationException: a string that is not valid UTF-8 or holds a lone surrogate escape.
             Id = Object = Created = Model = UsageToken = default;
             Choices = -1;
             ErrorCode = null;
@@ -209,7 +215,7 @@ internal sealed class ChunkFacts
                         AddText(ref reader, ChunkTextKind.Text, position, -1);
                         break;
                     case 4 when reader.TokenType is JsonTokenType.String or JsonTokenType.Null:
-                        Finishes.Add(new ChunkFinish(position, reader.TokenType == JsonTokenType.String ? reader.GetString() : null));
+                        Finishes.Add(new ChunkFinish(position, reader.TokenType == JsonTokenType.String ? TryGetString(ref reader) : null));
                         break;
                     default:
                         reader.Skip();
@@ -316,8 +322,29 @@ internal sealed class ChunkFacts
         }
     }
 
-    private void AddText(ref Utf8JsonReader reader, ChunkTextKind kind, int choice, int tool) =>
-        Texts.Add(new ChunkText(kind, choice, tool, new JsonRange((int)reader.TokenStartIndex, (int)reader.BytesConsumed - (int)reader.TokenStartIndex), reader.GetString()!));
+    private void AddText(ref Utf8JsonReader reader, ChunkTextKind kind, int choice, int tool)
+    {
+        if (TryGetString(ref reader) is not { } value)
+        {
+            HasUndecodableText = true;
+            return;
+        }
+
+        Texts.Add(new ChunkText(kind, choice, tool, new JsonRange((int)reader.TokenStartIndex, (int)reader.BytesConsumed - (int)reader.TokenStartIndex), value));
+    }
+
+    /// <summary>The string, or null where it is well-formed JSON but no string .NET can hold (a lone surrogate escape).</summary>
+    private static string? TryGetString(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>The token the reader is on (a container with all it holds).</summary>
     private static JsonRange Token(ref Utf8JsonReader reader)
@@ -348,11 +375,11 @@ internal sealed class ChunkFacts
             reader.Read();
             if (name == 1 && reader.TokenType == JsonTokenType.String)
             {
-                code = reader.GetString();
+                code = TryGetString(ref reader);
             }
             else if (name == 2 && reader.TokenType == JsonTokenType.String)
             {
-                type = reader.GetString();
+                type = TryGetString(ref reader);
             }
             else
             {

@@ -63,6 +63,7 @@ internal sealed class StreamRelay
     public async ValueTask<RelayResult> RelayAsync(Stream upstream, Func<GatewayError> malformed, CancellationToken cancellationToken)
     {
         _malformed = malformed;
+        _endedWith = null;
         try
         {
             await foreach (var _ in SseReading.Parse(upstream, _parse, _beforeRead, _onComment).EnumerateAsync(cancellationToken))
@@ -87,6 +88,12 @@ internal sealed class StreamRelay
         if (_endedWith is not null)
         {
             return; // the stream has ended: what the parser still had goes nowhere
+        }
+
+        if (data.Trim(" \t\r\n"u8).IsEmpty)
+        {
+            _commentSeen = true; // an empty event carries nothing: a keep-alive
+            return;
         }
 
         _facts.Read(data);

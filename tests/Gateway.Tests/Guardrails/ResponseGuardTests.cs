@@ -274,6 +274,18 @@ public sealed class ResponseGuardTests
     }
 
     [Fact]
+    public async Task A_chunk_whose_text_the_guardrails_cannot_read_is_withheld()
+    {
+        var run = Run();
+        const string unreadable = "data: {\"id\":\"chatcmpl-1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a@example.com \\ud800\"}}]}\n\n";
+
+        var output = await GuardAsync(run, [Content(0, "Hello ") + unreadable + Content(0, "there", "stop") + "data: [DONE]\n\n"]);
+
+        Assert.DoesNotContain("example.com", output, StringComparison.Ordinal);
+        Assert.Equal("Hello there", Read(output).Text[0]);
+    }
+
+    [Fact]
     public async Task After_a_block_a_chunk_with_choices_but_no_text_is_withheld_too()
     {
         var run = Run(action: "block", direction: "response");

@@ -46,7 +46,6 @@ public sealed class ChunkFactsTests
     [InlineData("{\"choices\":[{\"delta\":{\"content\":\"cut")]
     [InlineData("{\"choices\":[]} trailing")]
     [InlineData("not json")]
-    [InlineData("{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\\ud800\"}}]}")]
     [InlineData("")]
     public void What_is_not_one_whole_json_object_is_other_and_says_nothing(string data)
     {
@@ -59,13 +58,18 @@ public sealed class ChunkFactsTests
     }
 
     [Fact]
-    public void A_string_that_is_not_valid_utf8_makes_the_event_other()
+    public void A_text_that_is_no_string_dotnet_can_hold_leaves_the_chunk_json_but_is_marked_undecodable()
     {
+        // Well-formed JSON a JavaScript client reads: not a broken stream, but nothing a guardrail could read either.
         var facts = new ChunkFacts();
         facts.Read([.. "{\"choices\":[{\"index\":0,\"text\":\""u8, 0xFF, 0xFE, .. "\"}]}"u8]);
+        var surrogate = new ChunkFacts();
+        surrogate.Read("""{"choices":[{"index":0,"delta":{"content":"\ud800"},"finish_reason":"\udfff"}]}"""u8);
 
-        Assert.Equal(ChunkKind.Other, facts.Kind);
+        Assert.Equal((ChunkKind.Json, true), (facts.Kind, facts.HasUndecodableText));
         Assert.Empty(facts.Texts);
+        Assert.Equal((ChunkKind.Json, true, 1), (surrogate.Kind, surrogate.HasUndecodableText, surrogate.Choices));
+        Assert.Equal([new ChunkFinish(0, null)], surrogate.Finishes);
     }
 
     [Fact]

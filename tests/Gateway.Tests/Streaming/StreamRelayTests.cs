@@ -167,6 +167,16 @@ public sealed class StreamRelayTests
         Assert.True((await relay.RelayAsync(provider, RelayRun.Malformed, gone.Token)).CallerGone);
     }
 
+    [Fact]
+    public async Task Well_formed_events_dotnet_cannot_decode_empty_events_and_a_spaced_done_are_no_protocol_error()
+    {
+        const string surrogate = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\\ud800\"}}]}\n\n";
+
+        var output = await RelayRun.RunAsync([surrogate + "data:\n\n" + "data: [DONE] \n\n"], new TestStage("any", [], data => data));
+
+        Assert.Equal(surrogate + "data: [DONE] \n\n", output);
+    }
+
     [Theory]
     [InlineData("data: {\"id\": \"chatcmpl-broken\", \"choices\": [\n\n")]
     [InlineData("data: not json\n\n")]

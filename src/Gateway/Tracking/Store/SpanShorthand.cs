@@ -100,7 +100,16 @@ internal static class SpanShorthand
                 writer.WriteBooleanValue(flag);
                 break;
             default:
-                JsonSerializer.Serialize(writer, value, TrackingJson.Default.Options); // what the records' serialiser does with any other value
+                try
+                {
+                    JsonSerializer.Serialize(writer, value, TrackingJson.Default.Options); // what the records' serialiser does with any other value
+                }
+                catch (NotSupportedException)
+                {
+                    // A type the serialiser cannot write must not stop the writer: the span keeps it as text.
+                    writer.WriteStringValue(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture));
+                }
+
                 break;
         }
     }

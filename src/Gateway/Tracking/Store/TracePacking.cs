@@ -24,10 +24,10 @@ internal static class TracePacking
     private const int Quality = 3;
     private const int Window = 18;
 
-    // Stored for this gateway alone: no HTML-safe escaping of quotes and angle brackets, which only costs bytes.
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_scratch;
 
+    // Stored for this gateway alone: no HTML-safe escaping of quotes and angle brackets, which only costs bytes.
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static byte[] PackSpans(IReadOnlyList<SpanRecord> spans) => Pack(SpanShorthand.Shorten(spans), TrackingJson.Default.IReadOnlyListSpanRecord, BrotliShorthand);
