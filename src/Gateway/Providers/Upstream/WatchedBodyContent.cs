@@ -194,7 +194,7 @@ internal sealed class WatchedBodyStream(Stream inner, UpstreamAttempt attempt, b
 
     private bool EndsWith(ReadOnlySpan<byte> suffix) => _recent.AsSpan(0, _recentLength).EndsWith(suffix);
 
-    private bool EndsWithDone() => _recent.AsSpan(0, _recentLength).TrimEnd("\r\n"u8).EndsWith(DoneMarker);
+    private bool EndsWithDone() => _recent.AsSpan(0, _recentLength).TrimEnd(" \t\r\n"u8).EndsWith(DoneMarker);
 
     public override void Flush()
     {
