@@ -38,6 +38,7 @@ internal sealed class StreamRelay
     private bool _unflushed;
     private bool _ended;
     private bool _commentSeen;
+    private bool _keptAlive;
 
     public StreamRelay(PipeWriter client, IChunkStage[] stages)
     {
@@ -58,7 +59,9 @@ internal sealed class StreamRelay
     /// Relays a provider's event stream that is already in the caller's format, to its end. Every event must be
     /// <c>[DONE]</c> or one whole JSON object: the first that is neither never reaches the caller. The stream ends
     /// there with <paramref name="malformed"/>'s error instead (the stages see it as an error chunk), and nothing
-    /// after it is read. SDKs then raise a clear error rather than a parser's.
+    /// after it is read. SDKs then raise a clear error rather than a parser's. When it is the very first event and
+    /// nothing at all has gone to the caller, no error event is written: the result says so, and the attempt can
+    /// fail as if the provider had answered with an error (a retry or a fallback may still answer).
     /// </summary>
     public async ValueTask<RelayResult> RelayAsync(Stream upstream, Func<GatewayError> malformed, CancellationToken cancellationToken)
     {
@@ -74,8 +77,12 @@ internal sealed class StreamRelay
                 }
             }
 
-            await FlushAsync(cancellationToken);
-            return new RelayResult(CallerGone: false, _endedWith);
+            if (_started || _keptAlive)
+            {
+                await FlushAsync(cancellationToken);
+            }
+
+            return new RelayResult(CallerGone: false, _endedWith, BeforeStart: _endedWith is not null && !_started && !_keptAlive);
         }
         catch (Exception exception) when (exception is OperationCanceledException or IOException && cancellationToken.IsCancellationRequested)
         {
@@ -104,7 +111,10 @@ internal sealed class StreamRelay
         }
 
         _endedWith = _malformed!();
-        Write(ErrorResponseWriter.Serialize(_endedWith));
+        if (_started || _keptAlive)
+        {
+            Write(ErrorResponseWriter.Serialize(_endedWith));
+        }
     }
 
     /// <summary>One event the gateway writes itself, its data compact JSON; serialised straight into the pipe when no stage must see it.</summary>
@@ -217,7 +227,7 @@ internal sealed class StreamRelay
             // The provider's keep-alive, and nothing else since the last send: the caller gets one too, so a long
             // pause (a model thinking) does not look idle to its proxies and timeouts.
             _client.Write(KeepAlive);
-            _unflushed = true;
+            _unflushed = _keptAlive = true;
         }
 
         _commentSeen = false;
@@ -233,4 +243,5 @@ internal sealed class StreamRelay
 }
 
 /// <summary>How a relayed provider stream ended: the caller gone, or the error the relay ended it with (an event that was not JSON).</summary>
-internal readonly record struct RelayResult(bool CallerGone, GatewayError? EndedWith);
+/// <param name="BeforeStart">The error came before anything went to the caller, and was not written.</param>
+internal readonly record struct RelayResult(bool CallerGone, GatewayError? EndedWith, bool BeforeStart = false);

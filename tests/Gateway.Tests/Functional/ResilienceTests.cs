@@ -79,6 +79,22 @@ public sealed class ResilienceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_stream_whose_first_event_is_not_json_falls_back_before_the_caller_sees_anything()
+    {
+        _primary.Enqueue(new Fault.MalformedChunk(0));
+        _primary.Enqueue(new Fault.MalformedChunk(0));
+
+        var (response, body, _) = await ChatAsync(stream: true);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("backup", Header(response, "x-gateway-provider"));
+        Assert.DoesNotContain("chatcmpl-broken", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"error\"", body, StringComparison.Ordinal);
+        Assert.EndsWith("data: [DONE]\n\n", body, StringComparison.Ordinal);
+        Assert.Single(_backup.Requests);
+    }
+
+    [Fact]
     public async Task A_failed_attempt_keeps_the_gateway_request_id_and_the_answering_upstream_id_rides_beside_it()
     {
         _primary.Enqueue(new Fault.Status(500));

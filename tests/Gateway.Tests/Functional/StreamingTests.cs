@@ -80,6 +80,20 @@ public sealed class StreamingTests : UpstreamGatewayTest
         Assert.DoesNotContain(events, e => e.Contains("chatcmpl-broken", StringComparison.Ordinal) || e.Contains("[DONE]", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_malformed_first_upstream_chunk_fails_the_attempt_before_the_answer_starts()
+    {
+        Upstream.Enqueue(new Fault.MalformedChunk(0));
+
+        using var response = await Gateway.Client.SendAsync(Http.Post("/v1/chat/completions", Http.Chat("chat", stream: true), TestConfigs.AliceKey));
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(502, (int)response.StatusCode);
+        Assert.StartsWith("application/json", response.Content.Headers.ContentType?.ToString(), StringComparison.Ordinal);
+        Assert.Equal("upstream_protocol_error", JsonDocument.Parse(body).RootElement.GetProperty("error").GetProperty("code").GetString());
+        Assert.True(response.Headers.Contains("x-request-id"));
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

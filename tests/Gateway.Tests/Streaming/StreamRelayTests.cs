@@ -168,6 +168,23 @@ public sealed class StreamRelayTests
     }
 
     [Fact]
+    public async Task A_malformed_first_event_writes_nothing_and_says_it_came_before_the_start()
+    {
+        var seen = new List<string>();
+        var sink = new MemoryStream();
+        var client = PipeWriter.Create(sink);
+        var relay = new StreamRelay(client, [new TestStage("stage", seen, data => data)]);
+
+        var result = await relay.RelayAsync(new MemoryStream("data: <html>\n\ndata: {}\n\n"u8.ToArray()), RelayRun.Malformed, CancellationToken.None);
+        await relay.CompleteAsync(CancellationToken.None);
+        await client.CompleteAsync();
+
+        Assert.Equal(("upstream_protocol_error", true), (result.EndedWith?.Code, result.BeforeStart));
+        Assert.Empty(sink.ToArray());
+        Assert.Empty(seen);
+    }
+
+    [Fact]
     public async Task Well_formed_events_dotnet_cannot_decode_empty_events_and_a_spaced_done_are_no_protocol_error()
     {
         const string surrogate = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\\ud800\"}}]}\n\n";

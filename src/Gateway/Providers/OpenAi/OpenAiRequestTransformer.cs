@@ -105,7 +105,16 @@ internal sealed class OpenAiRequestTransformer
                 var result = await relay.RelayAsync(body, () => attempt.BrokenStream ?? GatewayErrors.UpstreamProtocol(attempt.Provider, attempt.Model,
                     "an event of its stream is not one JSON object"), aborted);
                 CallerGone = result.CallerGone;
-                attempt.BrokenStream ??= result.EndedWith;
+                if (result.BeforeStart)
+                {
+                    // Nothing reached the caller: the attempt failed as an error answer does, and the router may go on.
+                    attempt.UpstreamError = result.EndedWith;
+                    ErrorResponseWriter.Reset(httpContext.Response);
+                }
+                else
+                {
+                    attempt.BrokenStream ??= result.EndedWith;
+                }
             }
             catch (Exception exception)
             {
