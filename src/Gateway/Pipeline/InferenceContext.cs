@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using Gateway.Auth;
 using Gateway.Configuration;
 using Gateway.Core;
@@ -7,7 +8,6 @@ using Gateway.RateLimiting;
 using Gateway.Routing;
 using Gateway.Streaming;
 using Gateway.Tracking;
-using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Pipeline;

@@ -10,7 +10,8 @@ namespace Gateway.Providers.OpenAi;
 /// <summary>
 /// Upstreams that speak OpenAI's wire format (OpenAI, Azure OpenAI, the OpenAI-compatible presets): the body
 /// is forwarded as bytes with only the model value spliced, and the response (JSON or SSE) is streamed back
-/// by YARP as it arrives (a stream, event by event, by the relay, which checks each event). <paramref name="destination"/> gives the URL prefix a target's calls go to.
+/// as it arrives: JSON by YARP, a stream event by event by the relay, which checks each event.
+/// <paramref name="destination"/> gives the URL prefix a target's calls go to.
 /// </summary>
 internal sealed class OpenAiProvider(
     string name,
