@@ -13,7 +13,6 @@ internal sealed partial class ResponseGuard
     public ChunkVerdict OnChunk(ReadOnlySpan<byte> data, ChunkFacts facts, IBufferWriter<byte> output, IBufferWriter<byte> rewritten)
     {
         var started = Stopwatch.GetTimestamp();
-        _mode = Mode.Sse;
         var verdict = ProcessEvent(data, facts, output, rewritten);
         _busyTicks += Stopwatch.GetTimestamp() - started;
         return verdict;

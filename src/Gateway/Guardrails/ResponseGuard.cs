@@ -31,7 +31,6 @@ internal sealed partial class ResponseGuard(Stream inner, HttpResponse response,
         Undecided,
         PassThrough,
         Json,
-        Sse,
     }
 
     /// <summary>Time spent scanning and rewriting the answer, for the trace.</summary>

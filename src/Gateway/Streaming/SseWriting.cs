@@ -14,9 +14,6 @@ namespace Gateway.Streaming;
 /// </summary>
 internal static class SseWriting
 {
-    /// <summary>The event OpenAI ends a successful stream with.</summary>
-    public static ReadOnlyMemory<byte> DoneEvent { get; } = "data: [DONE]\n\n"u8.ToArray();
-
     /// <summary>One event whose data is <paramref name="data"/>; an event type other than "message" is named.</summary>
     public static void WriteEvent(IBufferWriter<byte> output, ReadOnlySpan<byte> data, string? eventType = null)
     {
@@ -31,8 +28,8 @@ internal static class SseWriting
         output.Write("\n"u8);
     }
 
-    /// <summary>The data lines of an event, without the blank line that ends it (for an event whose other lines are kept).</summary>
-    public static void WriteDataLines(IBufferWriter<byte> output, ReadOnlySpan<byte> data)
+    /// <summary>The data lines of an event, without the blank line that ends it.</summary>
+    private static void WriteDataLines(IBufferWriter<byte> output, ReadOnlySpan<byte> data)
     {
         while (true)
         {

@@ -83,7 +83,7 @@ public sealed class SseWritingTests
         var output = new ArrayBufferWriter<byte>();
 
         SseWriting.WriteErrorEvent(output, GatewayErrors.StreamBrokenOff("openai", "connection reset"));
-        output.Write(SseWriting.DoneEvent.Span);
+        SseWriting.WriteEvent(output, "[DONE]"u8);
 
         var items = await ParseAsync(output.WrittenMemory);
         Assert.Equal(2, items.Count);
