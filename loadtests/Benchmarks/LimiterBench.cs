@@ -3,7 +3,9 @@ using System.Globalization;
 using System.Text;
 using Gateway.Auth;
 using Gateway.Configuration;
+using Gateway.Core;
 using Gateway.Hosting;
+using Gateway.Inbound.OpenAi;
 using Gateway.Providers;
 using Gateway.RateLimiting;
 using Microsoft.AspNetCore.Builder;
@@ -62,8 +64,14 @@ internal static class LimiterBench
                 // Prose of about 1 KB (190 words), as a chat prompt is; every acquisition's is new text (numbered), so the
                 // caller's count cache, which skips what a caller sent before, never answers for it.
                 var prompt = string.Join(' ', Enumerable.Range(0, 24).Select(i => $"Quarter {i} revenue grew while the board asked finance for a summary of costs."))[..992];
+                // Each with its texts as the request's reader decodes them, before the limiter is called.
                 var requests = Enumerable.Range(0, 2000 + 2 * count).Select(n =>
-                    new LimitRequest(snapshot.Config, caller, "chat", "chat", Encoding.UTF8.GetBytes($$"""{"model":"chat","messages":[{"role":"user","content":"#{{n:D7}} {{prompt}}"}],"max_tokens":256}"""), 256)).ToArray();
+                {
+                    var body = Encoding.UTF8.GetBytes($$"""{"model":"chat","messages":[{"role":"user","content":"#{{n:D7}} {{prompt}}"}],"max_tokens":256}""");
+                    var texts = new PromptTexts();
+                    OpenAiRequestReader.TryRead(body, EndpointKind.Chat, out _, texts);
+                    return new LimitRequest(snapshot.Config, caller, "chat", body, texts, 256);
+                }).ToArray();
                 var next = 0;
                 Console.WriteLine($"limiter: {limiter.Table(snapshot.Config).For("chat", caller).Limits.Length} counters per request, store {limiter.StoreName}");
 

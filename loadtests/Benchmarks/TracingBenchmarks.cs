@@ -93,7 +93,7 @@ public class TracingBenchmarks
         root.SetTag("gen_ai.usage.input_tokens", meter.Usage!.Value.PromptTokens);
         root.SetTag("gen_ai.usage.output_tokens", meter.Usage!.Value.CompletionTokens);
         root.Stop();
-        var facts = new TraceFacts(_caller, "chat", Stream: false, meter, Error: null, new TargetName("openai", "openai", "gpt-4o-mini"), Attempts: 1);
+        var facts = new TraceFacts(_caller, "chat", Stream: false, meter, Error: null, new TargetName("openai", "openai", "gpt-4o-mini"), Attempts: 1, Gateway.Inbound.OpenAi.OpenAiRequestReader.Instance);
         var record = trace.Build(200, _tracking, "preview", _price, RequestBody, facts);
         meter.Release();
         return record.CostNanoUsd + record.PromptTokens;

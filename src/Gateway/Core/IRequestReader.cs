@@ -9,5 +9,6 @@ namespace Gateway.Core;
 internal interface IRequestReader
 {
     /// <summary>The request's facts, or the 400 that says what is wrong with it.</summary>
-    GatewayError? TryRead(ReadOnlySpan<byte> body, EndpointKind kind, out ParsedRequest parsed);
+    /// <param name="texts">When given, the prompt's strings are decoded into it during the same pass.</param>
+    GatewayError? TryRead(ReadOnlySpan<byte> body, EndpointKind kind, out ParsedRequest parsed, PromptTexts? texts = null);
 }

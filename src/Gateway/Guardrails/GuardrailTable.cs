@@ -130,7 +130,14 @@ internal sealed class GuardrailTable
 {
     private readonly Dictionary<string, EndpointGuardrails> _byEndpoint;
 
-    private GuardrailTable(Dictionary<string, EndpointGuardrails> byEndpoint) => _byEndpoint = byEndpoint;
+    private GuardrailTable(Dictionary<string, EndpointGuardrails> byEndpoint)
+    {
+        _byEndpoint = byEndpoint;
+        AnyOnRequest = byEndpoint.Values.Any(g => g.OnRequest);
+    }
+
+    /// <summary>Some endpoint guards its requests: the reader must decode the prompt's texts for them.</summary>
+    public bool AnyOnRequest { get; }
 
     public static GuardrailTable Create(GatewayConfig config)
     {

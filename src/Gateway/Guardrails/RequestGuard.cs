@@ -8,42 +8,33 @@ namespace Gateway.Guardrails;
 /// <summary>
 /// Runs an endpoint's guardrails over the texts of a request body before any provider sees it: chat messages
 /// (string content and text parts, tool results included), the arguments of earlier tool calls, completion
-/// prompts and embeddings inputs. Only those string tokens are rewritten; every other byte goes on as it came.
+/// prompts and embeddings inputs. It reads the texts the request's reader decoded (<see cref="PromptTexts"/>),
+/// not the JSON again; only those string tokens are rewritten, and every other byte goes on as it came.
 /// </summary>
 internal static class RequestGuard
 {
-    private static readonly JsonFieldPaths Chat = new(
-        "messages[].content", "messages[].content[].text", "messages[].tool_calls[].function.arguments", "messages[].function_call.arguments");
-
-    // Token arrays (lists of integers) carry no text a guardrail can read.
-    private static readonly JsonFieldPaths Completions = new("prompt", "prompt[]");
-
-    private static readonly JsonFieldPaths Embeddings = new("input", "input[]");
-
-    /// <summary>Scans the body, recording findings on <paramref name="run"/>; true when it rewrote the body (masked or redacted).</summary>
+    /// <summary>Scans the texts, recording findings on <paramref name="run"/>; true when it rewrote the body (masked or redacted).</summary>
+    /// <param name="texts">The prompt's strings, as the reader found them in <paramref name="body"/>.</param>
     /// <remarks>When a block guardrail found something the body is left alone: <see cref="GuardrailRun.Blocked"/> says so.</remarks>
-    public static bool Apply(RequestBody body, EndpointKind kind, GuardrailRun run)
+    public static bool Apply(RequestBody body, PromptTexts texts, GuardrailRun run)
     {
-        var paths = kind switch
-        {
-            EndpointKind.Chat => Chat,
-            EndpointKind.Completions => Completions,
-            _ => Embeddings,
-        };
-
-        var fields = new List<JsonField>();
-        paths.Find(body.Span, fields); // the body parsed already: it is valid JSON
         List<JsonEdit>? edits = null;
         var findings = new List<PiiFinding>();
-        foreach (var field in fields)
+        foreach (ref readonly var field in texts.Items)
         {
-            if (field.Value is not { Length: > 0 } text)
+            if (!field.Guarded || field.CharLength == 0)
             {
                 continue;
             }
 
+            var text = texts.String(field);
             findings.Clear();
             run.Guardrails.Detect(text, GuardrailDirection.Request, findings);
+            if (findings.Count == 0)
+            {
+                continue;
+            }
+
             var replaced = run.Apply(text, findings, GuardrailDirection.Request, field.Location);
             if (!ReferenceEquals(replaced, text))
             {

@@ -50,6 +50,12 @@ internal sealed class InferenceContext(HttpContext http, EndpointKind kind, Gate
     /// <summary>Every fact the stages need from the body, from one pass. Set by the resolve stage (again after masking).</summary>
     public ParsedRequest Parsed { get; set; }
 
+    /// <summary>
+    /// The prompt's strings, decoded by the same pass (what token limits count and request guardrails scan); null
+    /// when nothing in this config reads them. Set by the resolve stage; describes the body as it came.
+    /// </summary>
+    public PromptTexts? Texts { get; set; }
+
     /// <summary>The endpoint the request names; null when it names none, or before the resolve stage.</summary>
     public RoutedEndpoint? Endpoint { get; set; }
 
@@ -101,10 +107,11 @@ internal sealed class InferenceContext(HttpContext http, EndpointKind kind, Gate
     /// <summary>Records an error the caller has already been told of (a stream ended with an error event).</summary>
     public void RecordError(GatewayError error) => Error ??= error;
 
-    /// <summary>Returns the pooled buffers: the body's and the meter's.</summary>
+    /// <summary>Returns the pooled buffers: the body's, its texts' and the meter's.</summary>
     public void Release()
     {
         Meter?.Release();
+        Texts?.Dispose();
         Body?.Dispose();
     }
 }

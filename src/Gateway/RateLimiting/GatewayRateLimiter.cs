@@ -213,7 +213,7 @@ internal sealed class GatewayRateLimiter : PartitionedRateLimiter<LimitRequest>,
         {
             // Exact for prompts up to 64 K characters; a larger prompt's rest is extrapolated (settled with real usage later).
             // What this user sent before (the conversation so far) is not counted again.
-            var prompt = _tokens.CountPrompt(request.Body.Span, request.Operation, ExactlyCountedChars, request.Caller.User);
+            var prompt = request.Texts is { } texts ? _tokens.CountPrompt(texts, request.Body.Span, ExactlyCountedChars, request.Caller.User) : 0;
             var output = request.MaxOutputTokens ?? 0;
             tokens = prompt + output;
             cost = limits.ReservationPrice is { } price ? Pricing.CostNanoUsd(price, prompt, output, cachedTokens: 0) : 0;

@@ -14,6 +14,13 @@ internal sealed class LimitTable(GatewayConfig config, string keyPrefix)
 {
     private readonly ConcurrentDictionary<(string Endpoint, string KeyId), AppliedLimits> _resolved = new();
 
+    /// <summary>Some limit counts tokens or cost: the reader must decode the prompt's texts for the count.</summary>
+    public bool CountsPrompts { get; } = config.Endpoints.Values.SelectMany(e => e.Limits)
+        .Concat(config.Users.Values.SelectMany(u => u.Limits))
+        .Concat(config.Groups.Values.SelectMany(g => g.Limits))
+        .Concat(config.Keys.SelectMany(k => k.Limits))
+        .Any(l => l.Tokens is not null || l.Cost is not null);
+
     public AppliedLimits For(string endpoint, CallerIdentity caller) =>
         _resolved.TryGetValue((endpoint, caller.KeyId), out var limits)
             ? limits

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Gateway.Auth;
+using Gateway.Core;
 using Gateway.Configuration.Model;
 using Gateway.Errors;
 
@@ -87,7 +88,7 @@ internal sealed class RequestTrace(Activity root, string operation, TimeProvider
             // Usage the provider did not report is counted by the writer's tokenizer, off the request path.
             // Only an answer that reached the client (whole, or a stream cut short) was billed by the provider.
             Estimate = usage is null && target is not null && statusCode < 400 && meter?.FirstByteTimestamp is not null && requestBody.Length > 0
-                ? new PendingEstimate(requestBody.ToArray(), Operation, meter.CompletionText)
+                ? new PendingEstimate(requestBody.ToArray(), EndpointKinds.Parse(Operation), facts.BodyReader, meter.CompletionText)
                 : null,
         };
     }
@@ -96,8 +97,9 @@ internal sealed class RequestTrace(Activity root, string operation, TimeProvider
 /// <summary>What a request came to, as its trace keeps it: handed over once, when the request ends.</summary>
 /// <param name="Target">The provider and model that answered (or were tried last).</param>
 /// <param name="Error">The error the client got, when the gateway wrote one (or ended a stream with).</param>
+/// <param name="BodyReader">The inbound API's reader of the body: an estimate counts the prompt with it.</param>
 internal readonly record struct TraceFacts(
-    CallerIdentity? Caller, string? Endpoint, bool Stream, ResponseMeter? Meter, GatewayError? Error, TargetName? Target, int Attempts);
+    CallerIdentity? Caller, string? Endpoint, bool Stream, ResponseMeter? Meter, GatewayError? Error, TargetName? Target, int Attempts, IRequestReader BodyReader);
 
 /// <summary>A target by its provider's name and type, and its model.</summary>
 internal readonly record struct TargetName(string Provider, string ProviderType, string Model);

@@ -1,8 +1,6 @@
-using System.Buffers;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
-using System.Text;
-using System.Text.Json;
+using Gateway.Core;
 using Microsoft.ML.Tokenizers;
 
 namespace Gateway.Tracking;
@@ -11,8 +9,8 @@ namespace Gateway.Tracking;
 /// Counts tokens with GPT-4o's o200k_base encoding: exact for OpenAI's current models, an estimate for others.
 /// Rate limits count a request's prompt with it before the call (exactly up to a budget of text, the rest
 /// extrapolated, since counting costs about 30 ms a megabyte), and skips the long strings its caller sent before
-/// (<see cref="TokenCountCache"/>); the trace writer counts what a provider did not report, exactly. One pass over
-/// the body's bytes, no tree.
+/// (<see cref="TokenCountCache"/>); the trace writer counts what a provider did not report, exactly. It counts the
+/// strings the request's reader decoded in its one pass (<see cref="PromptTexts"/>), without reading the JSON again.
 /// </summary>
 internal sealed class TokenCounter
 {
@@ -33,10 +31,11 @@ internal sealed class TokenCounter
     public int Count(string text) => text.Length == 0 ? 0 : _tokenizer.Value.CountTokens(text);
 
     /// <summary>
-    /// The prompt of a chat (messages: every string in them, such as roles, names, text parts and tool arguments,
-    /// plus the chat format's overhead), completions (prompt) or embeddings (input) request; token-id arrays count
-    /// one per id. 0 for a body that is not JSON.
+    /// The prompt a request's reader found (<see cref="PromptTexts"/>: every string of a chat's messages, such as
+    /// roles, names, text parts and tool arguments, or of a completions prompt or embeddings input), plus the chat
+    /// format's overhead; token ids count one each. No pass over the JSON: the reader decoded the strings already.
     /// </summary>
+    /// <param name="body">The body the texts were read from (the count cache keys long strings by their bytes).</param>
     /// <param name="exactChars">
     /// How many characters of text to count exactly (a string that crosses the line is counted up to it); the rest
     /// is estimated at the ratio of tokens to characters counted so far. Unbounded by default.
@@ -45,134 +44,55 @@ internal sealed class TokenCounter
     /// Whose prompt it is: long strings this caller sent before (its conversation so far) are not counted again
     /// but taken from <see cref="TokenCountCache"/>, whose entries are the caller's own. Null counts everything.
     /// </param>
-    public long CountPrompt(ReadOnlySpan<byte> body, string operation, int exactChars = int.MaxValue, string? caller = null)
+    public long CountPrompt(PromptTexts texts, ReadOnlySpan<byte> body, int exactChars = int.MaxValue, string? caller = null)
     {
-        var payload = operation switch { "chat" => "messages"u8, "completions" => "prompt"u8, "embeddings" => "input"u8, _ => default };
-        if (payload.IsEmpty)
+        long total = texts.Numbers + (texts.IsChat ? ReplyPriming + (long)TokensPerMessage * texts.Messages : 0);
+        var budget = new Budget(exactChars, caller is null ? null : PartitionOf(caller));
+        foreach (ref readonly var text in texts.Items)
         {
-            return 0;
-        }
-
-        try
-        {
-            var reader = new Utf8JsonReader(body);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                return 0;
-            }
-
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var isPayload = reader.ValueTextEquals(payload);
-                reader.Read();
-                if (isPayload)
-                {
-                    var budget = new Budget(exactChars, caller is null ? null : PartitionOf(caller));
-                    return CountValue(ref reader, chat: operation == "chat", ref budget);
-                }
-
-                reader.Skip();
-            }
-        }
-        catch (JsonException)
-        {
-            // Bodies reach here checked; a malformed one simply counts as far as it was read.
-        }
-
-        return 0;
-    }
-
-    private long CountValue(ref Utf8JsonReader reader, bool chat, ref Budget budget)
-    {
-        long total = chat ? ReplyPriming : 0;
-        var depth = reader.CurrentDepth;
-        if (reader.TokenType is not (JsonTokenType.StartArray or JsonTokenType.StartObject))
-        {
-            return total + CountScalar(ref reader, ref budget);
-        }
-
-        while (reader.Read() && reader.CurrentDepth > depth)
-        {
-            switch (reader.TokenType)
-            {
-                case JsonTokenType.PropertyName when reader.ValueTextEquals("image_url"u8):
-                    reader.Read();
-                    reader.Skip();
-                    break;
-                case JsonTokenType.StartObject when chat && reader.CurrentDepth == depth + 1:
-                    total += TokensPerMessage;
-                    break;
-                case JsonTokenType.String or JsonTokenType.Number:
-                    total += CountScalar(ref reader, ref budget);
-                    break;
-            }
+            total += CountText(texts, text, body, ref budget);
         }
 
         return total;
     }
 
-    private long CountScalar(ref Utf8JsonReader reader, ref Budget budget)
+    private long CountText(PromptTexts texts, in PromptText text, ReadOnlySpan<byte> body, ref Budget budget)
     {
-        if (reader.TokenType == JsonTokenType.Number)
-        {
-            return 1;
-        }
-
-        if (reader.TokenType != JsonTokenType.String)
+        if (text.CharLength == 0)
         {
             return 0;
         }
 
-        var length = reader.HasValueSequence ? checked((int)reader.ValueSequence.Length) : reader.ValueSpan.Length;
-        TokenCountCache.Key? key = budget.Partition is { } partition && !reader.HasValueSequence && length >= TokenCountCache.MinimumBytes
-            ? TokenCountCache.KeyOf(reader.ValueSpan, partition)
+        var raw = text.RawValue(body);
+        TokenCountCache.Key? key = budget.Partition is { } partition && raw.Length >= TokenCountCache.MinimumBytes
+            ? TokenCountCache.KeyOf(raw, partition)
             : null;
         if (key is { } seen && _counted.TryGet(seen, out var known))
         {
             return known;
         }
 
-        if (budget.Spent && !reader.ValueIsEscaped && !reader.HasValueSequence)
+        var chars = text.CharLength;
+        if (budget.Spent)
         {
-            return budget.Estimate(Encoding.UTF8.GetCharCount(reader.ValueSpan)); // no copy: the length is all it needs
+            return budget.Estimate(chars);
         }
 
-        var buffer = ArrayPool<char>.Shared.Rent(Math.Max(16, length));
-        try
+        // A string larger than what is left of the budget: its start is counted, the rest extrapolated.
+        var counted = (int)Math.Min(chars, Math.Max(budget.Left, 1));
+        var tokens = _tokenizer.Value.CountTokens(texts.Chars(text)[..counted]);
+        budget.Add(counted, tokens);
+        if (counted < chars)
         {
-            var chars = reader.ValueIsEscaped || reader.HasValueSequence
-                ? reader.CopyString(buffer)
-                : Encoding.UTF8.GetChars(reader.ValueSpan, buffer);
-            if (chars == 0)
-            {
-                return 0;
-            }
-
-            if (budget.Spent)
-            {
-                return budget.Estimate(chars);
-            }
-
-            // A string larger than what is left of the budget: its start is counted, the rest extrapolated.
-            var counted = (int)Math.Min(chars, Math.Max(budget.Left, 1));
-            var tokens = _tokenizer.Value.CountTokens(buffer.AsSpan(0, counted));
-            budget.Add(counted, tokens);
-            if (counted < chars)
-            {
-                return (long)Math.Ceiling(tokens * (double)chars / counted);
-            }
-
-            if (key is { } fresh)
-            {
-                _counted.Add(fresh, tokens); // only exact counts are kept
-            }
-
-            return tokens;
+            return (long)Math.Ceiling(tokens * (double)chars / counted);
         }
-        finally
+
+        if (key is { } fresh)
         {
-            ArrayPool<char>.Shared.Return(buffer);
+            _counted.Add(fresh, tokens); // only exact counts are kept
         }
+
+        return tokens;
     }
 
     private static long PartitionOf(string caller) => (long)XxHash3.HashToUInt64(MemoryMarshal.AsBytes(caller.AsSpan()));

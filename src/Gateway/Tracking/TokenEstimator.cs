@@ -30,7 +30,15 @@ internal sealed class TokenEstimator
 
         if (record.Estimate is { } estimate)
         {
-            var prompt = _counter.CountPrompt(estimate.RequestBody, estimate.Operation);
+            long prompt = 0;
+            using (var texts = new PromptTexts())
+            {
+                if (estimate.Reader.TryRead(estimate.RequestBody, estimate.Kind, out _, texts) is null)
+                {
+                    prompt = _counter.CountPrompt(texts, estimate.RequestBody);
+                }
+            }
+
             var completion = _counter.Count(estimate.CompletionText);
             result = result with
             {

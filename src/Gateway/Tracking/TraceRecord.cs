@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Gateway.Core;
 
 namespace Gateway.Tracking;
 
@@ -130,4 +131,5 @@ internal sealed record SpanRecord(
     IReadOnlyDictionary<string, object?> Attributes);
 
 /// <summary>The request text and the answer's text, for the tokenizer, when a provider reported no usage.</summary>
-internal sealed record PendingEstimate(byte[] RequestBody, string Operation, string CompletionText);
+/// <param name="Reader">The inbound API's reader of <paramref name="RequestBody"/>, which finds the prompt's texts.</param>
+internal sealed record PendingEstimate(byte[] RequestBody, EndpointKind Kind, IRequestReader Reader, string CompletionText);

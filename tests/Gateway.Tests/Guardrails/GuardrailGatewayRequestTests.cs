@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text;
 using System.Text.Json;
 using Gateway.Tests.Support;
 using OpenAI.Chat;
@@ -142,5 +143,26 @@ public sealed class GuardrailGatewayRequestTests : GuardrailGatewayTest
         await Chat("chat-open").CompleteChatAsync([new UserChatMessage($"Hi, I am {Email}.")]);
 
         Assert.Equal($"Hi, I am {Email}.", SentText());
+    }
+
+    [Theory]
+    [InlineData("chat")]
+    [InlineData("chat-open")]
+    public async Task Text_that_is_not_utf8_is_a_400_naming_the_field_and_reaches_no_provider(string endpoint)
+    {
+        // An address split by a byte that is no character: a detector reading raw bytes could miss it, a provider could
+        // decode it its own way. The gateway refuses it, as OpenAI does, whether or not this endpoint has guardrails.
+        byte[] body = [.. Encoding.UTF8.GetBytes($$"""{"model":"{{endpoint}}","messages":[{"role":"user","content":"ok"},{"role":"user","content":"jane"""), 0xFF, .. "@example.com\"}]}"u8];
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new("application/json");
+        request.Headers.Authorization = new("Bearer", TestConfigs.AliceKey);
+
+        var response = await Gateway.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var (message, _, _, param) = await Http.ReadErrorAsync(response);
+        Assert.Equal("messages[1].content", param);
+        Assert.Contains("not UTF-8", message, StringComparison.Ordinal);
+        Assert.Empty(Upstream.Requests);
     }
 }

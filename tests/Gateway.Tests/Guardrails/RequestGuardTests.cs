@@ -3,6 +3,7 @@ using Gateway.Configuration.Model;
 using Gateway.Core;
 using Gateway.Guardrails;
 using Gateway.Guardrails.Json;
+using Gateway.Inbound.OpenAi;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Tests.Guardrails;
@@ -19,8 +20,10 @@ public sealed class RequestGuardTests
         context.Request.Body = new MemoryStream(Encoding.UTF8.GetBytes(json));
         var (body, _) = await RequestBody.ReadAsync(context.Request, 1 << 20, CancellationToken.None);
         using (body)
+        using (var texts = new PromptTexts())
         {
-            var changed = RequestGuard.Apply(body!, kind, run);
+            Assert.Null(OpenAiRequestReader.TryRead(body!.Span, kind, out _, texts));
+            var changed = RequestGuard.Apply(body!, texts, run);
             return (Encoding.UTF8.GetString(body!.Span), changed);
         }
     }

@@ -75,7 +75,7 @@ public sealed class InferencePipelineTests
             [typeof(TraceStage), typeof(AuthenticateStage), typeof(ReadBodyStage), typeof(ResolveStage), typeof(AdmitLimitsStage),
              typeof(RequestGuardStage), typeof(MeterStage), typeof(RouteStage)],
             InferencePipeline.Order);
-        Assert.Throws<InvalidOperationException>(() => InferencePipeline.Create([new ReadBodyStage(), new ResolveStage()]));
+        Assert.Throws<InvalidOperationException>(() => InferencePipeline.Create([new ReadBodyStage(), new ResolveStage(null!)]));
     }
 
     // The runner never reads the snapshot: only the gateway's own stages do.

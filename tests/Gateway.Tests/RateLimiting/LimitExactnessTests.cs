@@ -32,7 +32,7 @@ public sealed class LimitExactnessTests(RedisServer redis) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         // The limiter reserves the prompt (counted with o200k_base) plus max_tokens; cost at $1/M in, $2/M out.
-        var prompt = TokenCounter.Shared.CountPrompt(Body, "chat");
+        var prompt = Prompts.Count(TokenCounter.Shared, Body);
         _tokensPerRequest = prompt + MaxTokens;
         _nanoUsdPerRequest = prompt * 1000 + MaxTokens * 2000;
         _gateway = await GatewayHost.StartAsync(Config());
@@ -69,7 +69,7 @@ public sealed class LimitExactnessTests(RedisServer redis) : IAsyncLifetime
         {
             for (var i = 0; i < AttemptsPerWorker; i++)
             {
-                using var lease = await limiter.AcquireAsync(new LimitRequest(snapshot.Config, caller, endpoint, "chat", Body, MaxTokens));
+                using var lease = await limiter.AcquireAsync(new LimitRequest(snapshot.Config, caller, endpoint, Body, Prompts.Read(Body), MaxTokens));
                 if (lease.IsAcquired)
                 {
                     Interlocked.Increment(ref admitted);

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Gateway.RateLimiting;
+using Gateway.Tests.Support;
 using Gateway.Tracking;
 
 namespace Gateway.Tests.RateLimiting;
@@ -25,7 +26,7 @@ public sealed class PromptCountingTests
     {
         var body = Chat(10);
 
-        Assert.Equal(TokenCounter.Shared.CountPrompt(body, "chat"), TokenCounter.Shared.CountPrompt(body, "chat", GatewayRateLimiter.ExactlyCountedChars));
+        Assert.Equal(Prompts.Count(TokenCounter.Shared, body), Prompts.Count(TokenCounter.Shared, body, GatewayRateLimiter.ExactlyCountedChars));
     }
 
     [Fact]
@@ -34,8 +35,8 @@ public sealed class PromptCountingTests
         var text = string.Concat(Enumerable.Repeat("The quarterly review went well: revenue grew 12% in every region. ", 16_000)); // ~1 MB
         var body = JsonSerializer.SerializeToUtf8Bytes(new { model = "chat", messages = new[] { new { role = "user", content = text } } });
 
-        var exact = TokenCounter.Shared.CountPrompt(body, "chat");
-        var bounded = TokenCounter.Shared.CountPrompt(body, "chat", GatewayRateLimiter.ExactlyCountedChars);
+        var exact = Prompts.Count(TokenCounter.Shared, body);
+        var bounded = Prompts.Count(TokenCounter.Shared, body, GatewayRateLimiter.ExactlyCountedChars);
 
         Assert.InRange((double)bounded / exact, 0.97, 1.05);
     }
@@ -46,8 +47,8 @@ public sealed class PromptCountingTests
         var body = Chat(600); // about 800 KB of mixed prose, code and non-ASCII text
         Assert.True(body.Length > 10 * GatewayRateLimiter.ExactlyCountedChars);
 
-        var exact = TokenCounter.Shared.CountPrompt(body, "chat");
-        var bounded = TokenCounter.Shared.CountPrompt(body, "chat", GatewayRateLimiter.ExactlyCountedChars);
+        var exact = Prompts.Count(TokenCounter.Shared, body);
+        var bounded = Prompts.Count(TokenCounter.Shared, body, GatewayRateLimiter.ExactlyCountedChars);
 
         Assert.InRange((double)bounded / exact, 0.97, 1.05);
     }
@@ -67,14 +68,14 @@ public sealed class PromptCountingTests
     public void Conversation_sent_again_with_a_new_turn_counts_only_the_new_turn_and_gets_the_same_total()
     {
         var counter = new TokenCounter();
-        counter.CountPrompt(Conversation(4), "chat", caller: "alice");
+        Prompts.Count(counter, Conversation(4), caller: "alice");
         Assert.Equal(0, counter.Counted.Hits);
 
         var next = Conversation(5); // the same four turns and one more, as an agent's next request
-        var total = counter.CountPrompt(next, "chat", caller: "alice");
+        var total = Prompts.Count(counter, next, caller: "alice");
 
         Assert.Equal(4, counter.Counted.Hits);
-        Assert.Equal(new TokenCounter().CountPrompt(next, "chat"), total);
+        Assert.Equal(Prompts.Count(new TokenCounter(), next), total);
     }
 
     [Fact]
@@ -82,13 +83,13 @@ public sealed class PromptCountingTests
     {
         var counter = new TokenCounter();
         var body = Conversation(4);
-        var alice = counter.CountPrompt(body, "chat", caller: "alice");
+        var alice = Prompts.Count(counter, body, caller: "alice");
 
-        var bob = counter.CountPrompt(body, "chat", caller: "bob");
+        var bob = Prompts.Count(counter, body, caller: "bob");
 
         Assert.Equal(0, counter.Counted.Hits); // a hit would tell bob, by its speed, what alice sent
         Assert.Equal(alice, bob);
-        counter.CountPrompt(body, "chat", caller: "bob");
+        Prompts.Count(counter, body, caller: "bob");
         Assert.Equal(4, counter.Counted.Hits);
     }
 

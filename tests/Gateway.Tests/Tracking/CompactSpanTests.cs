@@ -62,7 +62,7 @@ public sealed class CompactSpanTests
             RequestId = "r", TraceId = "t", SpanId = "s", StartedAtUs = 1, DurationMs = 1, State = "OK", StatusCode = 200, Operation = "chat",
             PendingSpans = [CompactSpan.Of(span)],
             PendingRequestBody = body,
-            Estimate = new PendingEstimate(body, "chat", "general kenobi"),
+            Estimate = new PendingEstimate(body, Gateway.Core.EndpointKind.Chat, Gateway.Inbound.OpenAi.OpenAiRequestReader.Instance, "general kenobi"),
         };
 
         var completed = new TokenEstimator().Complete(record);

@@ -9,7 +9,7 @@ namespace Gateway.Inbound.OpenAi;
 /// <see cref="Utf8JsonReader"/> pass (no tree, no re-serialisation): about 1.5 ms per MB of escape-heavy chat text,
 /// far less for plain text (loadtests/Benchmarks).
 /// </summary>
-internal sealed class OpenAiRequestReader : IRequestReader
+internal sealed partial class OpenAiRequestReader : IRequestReader
 {
     /// <summary>The reader the OpenAI routes hand the pipeline.</summary>
     public static readonly OpenAiRequestReader Instance = new();
@@ -20,14 +20,15 @@ internal sealed class OpenAiRequestReader : IRequestReader
     {
     }
 
-    GatewayError? IRequestReader.TryRead(ReadOnlySpan<byte> body, EndpointKind kind, out ParsedRequest parsed) => TryRead(body, kind, out parsed);
+    GatewayError? IRequestReader.TryRead(ReadOnlySpan<byte> body, EndpointKind kind, out ParsedRequest parsed, PromptTexts? texts) => TryRead(body, kind, out parsed, texts);
 
-    public static GatewayError? TryRead(ReadOnlySpan<byte> body, EndpointKind kind, out ParsedRequest parsed)
+    /// <param name="texts">When given, the prompt's strings are decoded into it on the way (what limits and guardrails read).</param>
+    public static GatewayError? TryRead(ReadOnlySpan<byte> body, EndpointKind kind, out ParsedRequest parsed, PromptTexts? texts = null)
     {
         parsed = default;
         try
         {
-            return Read(body, kind, out parsed);
+            return Read(body, kind, out parsed, texts);
         }
         catch (InvalidFieldException ex)
         {
@@ -38,9 +39,14 @@ internal sealed class OpenAiRequestReader : IRequestReader
             // Utf8JsonReader reports malformed input only by throwing; this is the boundary where it becomes a 400.
             return GatewayErrors.InvalidJson(Describe(ex));
         }
+        catch (InvalidOperationException)
+        {
+            // What the reader throws when a string it decodes (the model's) is not UTF-8 or holds a lone surrogate.
+            return GatewayErrors.InvalidJson("a string holds bytes that are not UTF-8, or an escaped surrogate without its pair.");
+        }
     }
 
-    private static GatewayError? Read(ReadOnlySpan<byte> body, EndpointKind kind, out ParsedRequest parsed)
+    private static GatewayError? Read(ReadOnlySpan<byte> body, EndpointKind kind, out ParsedRequest parsed, PromptTexts? texts)
     {
         parsed = default;
         var reader = new Utf8JsonReader(body, Options);
@@ -118,8 +124,21 @@ internal sealed class OpenAiRequestReader : IRequestReader
             else if (reader.ValueTextEquals(payloadField))
             {
                 reader.Read();
+                if (hasPayload)
+                {
+                    // Two payloads: the guardrails and the provider might not read the same one.
+                    return GatewayErrors.InvalidField(PayloadName(kind), "it appears more than once in the body");
+                }
+
                 hasPayload = CheckPayload(ref reader, kind);
-                reader.Skip();
+                if (texts is null)
+                {
+                    reader.Skip();
+                }
+                else
+                {
+                    CollectPrompt(ref reader, kind, texts);
+                }
             }
             else
             {

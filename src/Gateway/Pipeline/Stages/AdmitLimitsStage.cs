@@ -25,7 +25,7 @@ internal sealed class AdmitLimitsStage(GatewayRateLimiter limiter, GatewayTracin
     private async ValueTask<bool> AdmitAsync(InferenceContext context)
     {
         using var span = tracing.StartSpan("rate_limit");
-        var request = new LimitRequest(context.Snapshot.Config, context.Caller!, context.Endpoint!.Name, context.Kind.Name(), context.Body!.Memory, context.Parsed.MaxOutputTokens);
+        var request = new LimitRequest(context.Snapshot.Config, context.Caller!, context.Endpoint!.Name, context.Body!.Memory, context.Texts, context.Parsed.MaxOutputTokens);
         var lease = (LimitLease)await limiter.AcquireAsync(request, permitCount: 1, context.Aborted);
         context.Lease = lease;
         span?.SetTag("gateway.rate_limit.store", lease.StoreName);

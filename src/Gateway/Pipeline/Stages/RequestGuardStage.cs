@@ -27,7 +27,7 @@ internal sealed class RequestGuardStage(GatewayTracing tracing, GuardrailTelemet
             bool masked;
             using (var span = tracing.StartSpan("guardrail.request"))
             {
-                masked = RequestGuard.Apply(context.Body!, context.Kind, run);
+                masked = RequestGuard.Apply(context.Body!, context.Texts!, run); // decoded by the resolve stage for this
                 run.Tag(span, GuardrailDirection.Request);
                 telemetry.Record(run, GuardrailDirection.Request);
                 if (run.Blocked(GuardrailDirection.Request))

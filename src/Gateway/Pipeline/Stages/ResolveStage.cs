@@ -1,21 +1,30 @@
 using Gateway.Core;
 using Gateway.Errors;
+using Gateway.Guardrails;
+using Gateway.RateLimiting;
 using Gateway.Routing;
 
 namespace Gateway.Pipeline.Stages;
 
 /// <summary>
 /// Parses the body once (the inbound API's reader: one <c>Utf8JsonReader</c> pass that validates it and
-/// finds every fact the later stages read), then finds the endpoint it names and checks that the caller may call
-/// it and that it serves this operation.
+/// finds every fact the later stages read, the prompt's texts decoded when a limit counts them or a guardrail
+/// scans them), then finds the endpoint it names and checks that the caller may call it and that it serves this
+/// operation.
 /// </summary>
-internal sealed class ResolveStage : IInferenceStage
+internal sealed class ResolveStage(GatewayRateLimiter limiter) : IInferenceStage
 {
     public string Name => "resolve";
 
     public ValueTask<bool> RunAsync(InferenceContext context)
     {
-        if (context.Reader.TryRead(context.Body!.Span, context.Kind, out var parsed) is { } invalid)
+        var snapshot = context.Snapshot;
+        if (snapshot.Guardrails.AnyOnRequest || limiter.Table(snapshot.Config).CountsPrompts)
+        {
+            context.Texts = new PromptTexts();
+        }
+
+        if (context.Reader.TryRead(context.Body!.Span, context.Kind, out var parsed, context.Texts) is { } invalid)
         {
             return context.FailAsync(invalid);
         }

@@ -82,7 +82,7 @@ internal sealed class TraceStage(GatewayTracing tracing, TraceWriter writer, Tim
             error = GatewayErrors.ClientDisconnected();
         }
 
-        var facts = new TraceFacts(context.Caller, endpointName, context.Parsed.Stream, meter, error, target, context.Route.Attempts);
+        var facts = new TraceFacts(context.Caller, endpointName, context.Parsed.Stream, meter, error, target, context.Route.Attempts, context.Reader);
         var record = trace.Build(status, config.Tracking, capture, price, context.Body?.Memory ?? default, facts);
         if (context.Guardrails?.Guardrails is { } guardrails && (record.PendingRequestBody is not null || record.ResponseBody is not null))
         {
