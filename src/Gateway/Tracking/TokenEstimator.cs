@@ -39,7 +39,7 @@ internal sealed class TokenEstimator
                 }
             }
 
-            var completion = _counter.Count(estimate.CompletionText);
+            var completion = TokenCounter.Count(estimate.CompletionText);
             result = result with
             {
                 PromptTokens = prompt,
