@@ -8,7 +8,7 @@ internal sealed class ProviderRegistry
 {
     /// <summary>Types known without a running host, for `gateway validate`.</summary>
     public static readonly IReadOnlyCollection<string> KnownTypes =
-        [.. OpenAi.OpenAiPresets.All.Keys, AzureOpenAi.AzureOpenAiProviderFactory.Type, Anthropic.AnthropicProvider.Type, Gemini.GeminiProvider.Type, Bedrock.BedrockProvider.Type, Mock.MockProviderFactory.Type];
+        [.. OpenAi.OpenAiPresets.All.Keys, AzureOpenAi.AzureOpenAiProviderFactory.Type, Anthropic.AnthropicDialect.ProviderType, Gemini.GeminiDialect.ProviderType, Bedrock.BedrockDialect.ProviderType, Mock.MockProviderFactory.Type];
 
     /// <summary>The provider types and their own settings rules, for the config validator.</summary>
     public static Configuration.Validation.IProviderRules Rules => ProviderSettingsRules.Instance;

@@ -27,8 +27,8 @@ internal sealed partial class ProviderSettingsRules : IProviderRules
 
     public string? Unsupported(string providerName, string providerType, string endpointType) => providerType switch
     {
-        AnthropicProvider.Type or BedrockProvider.Type when endpointType != "chat" => $"provider '{providerName}' ({providerType}) serves chat only, not {endpointType} endpoints",
-        GeminiProvider.Type when endpointType == "completions" => $"provider '{providerName}' (gemini) serves chat and embeddings, not completions endpoints",
+        AnthropicDialect.ProviderType or BedrockDialect.ProviderType when endpointType != "chat" => $"provider '{providerName}' ({providerType}) serves chat only, not {endpointType} endpoints",
+        GeminiDialect.ProviderType when endpointType == "completions" => $"provider '{providerName}' (gemini) serves chat and embeddings, not completions endpoints",
         _ => null,
     };
 
@@ -58,19 +58,19 @@ internal sealed partial class ProviderSettingsRules : IProviderRules
                 context.Error($"{path}.bearer_token", "only azure_openai takes a bearer_token; other providers take api_key");
             }
 
-            if (provider.ApiVersion is not null && provider.Type != AnthropicProvider.Type && provider.Type != GeminiProvider.Type)
+            if (provider.ApiVersion is not null && provider.Type != AnthropicDialect.ProviderType && provider.Type != GeminiDialect.ProviderType)
             {
                 context.Error($"{path}.api_version", "only azure_openai, anthropic and gemini take an api_version");
             }
         }
 
-        if (provider.Type == AnthropicProvider.Type && string.IsNullOrEmpty(provider.ApiKey) && !context.IsWritten($"{path}.api_key"))
+        if (provider.Type == AnthropicDialect.ProviderType && string.IsNullOrEmpty(provider.ApiKey) && !context.IsWritten($"{path}.api_key"))
         {
             context.Error(path, "missing required key 'api_key' (write api_key: ${ANTHROPIC_API_KEY})");
         }
 
         ValidateAws(context, path, provider);
-        if (provider.Type == GeminiProvider.Type && string.IsNullOrEmpty(provider.ApiKey) && !context.IsWritten($"{path}.api_key"))
+        if (provider.Type == GeminiDialect.ProviderType && string.IsNullOrEmpty(provider.ApiKey) && !context.IsWritten($"{path}.api_key"))
         {
             context.Error(path, "missing required key 'api_key' (write api_key: ${GEMINI_API_KEY})");
         }
@@ -84,7 +84,7 @@ internal sealed partial class ProviderSettingsRules : IProviderRules
     /// <summary>bedrock: a region always; a Bedrock API key or an access key pair or neither (the default chain), never both kinds.</summary>
     private static void ValidateAws(ConfigValidationContext context, string path, ProviderConfig provider)
     {
-        if (provider.Type != BedrockProvider.Type)
+        if (provider.Type != BedrockDialect.ProviderType)
         {
             foreach (var (key, value) in new[] { ("region", provider.Region), ("aws_access_key_id", provider.AwsAccessKeyId), ("aws_secret_access_key", provider.AwsSecretAccessKey), ("aws_session_token", provider.AwsSessionToken) })
             {

@@ -24,7 +24,7 @@ public sealed class AnthropicGoldenTests
     [InlineData("json-schema")]
     public void Openai_request_becomes_the_golden_anthropic_request(string name)
     {
-        var error = OpenAiChatReader.TryRead(Encoding.UTF8.GetBytes(Golden($"{name}.openai.json")), new ChatTarget("claude", "anthropic", AnthropicProvider.Features), out var request);
+        var error = OpenAiChatReader.TryRead(Encoding.UTF8.GetBytes(Golden($"{name}.openai.json")), new ChatTarget("claude", "anthropic", AnthropicDialect.SupportedFeatures), out var request);
         Assert.Null(error);
 
         var written = AnthropicRequestWriter.Write(request!, "claude-sonnet-4-5", AnthropicProviderFactory.DefaultMaxTokens);
@@ -41,9 +41,9 @@ public sealed class AnthropicGoldenTests
         var context = new DefaultHttpContext();
         using var output = new MemoryStream();
         context.Response.Body = output;
-        var writer = new OpenAiChatWriter(context.Response, new StreamRelay(context.Response.BodyWriter, []), "chatcmpl-golden", "claude-sonnet-4-5", 1732000000);
+        var writer = new OpenAiChatWriter(context.Response, new StreamRelay(context.Response.BodyWriter, []), "chatcmpl-golden", "claude-sonnet-4-5", 1732000000, includeUsage: true);
 
-        await AnthropicProvider.TranslateMessageAsync(new MemoryStream(Encoding.UTF8.GetBytes(Golden($"{name}.anthropic-response.json"))), writer, CancellationToken.None);
+        await AnthropicResponseTranslator.TranslateMessageAsync(new MemoryStream(Encoding.UTF8.GetBytes(Golden($"{name}.anthropic-response.json"))), writer, CancellationToken.None);
         await context.Response.BodyWriter.CompleteAsync();
 
         AssertSameJson(Golden($"{name}.openai-response.json"), Encoding.UTF8.GetString(output.ToArray()));
@@ -55,10 +55,10 @@ public sealed class AnthropicGoldenTests
         var context = new DefaultHttpContext();
         using var output = new MemoryStream();
         context.Response.Body = output;
-        var writer = new OpenAiChatWriter(context.Response, new StreamRelay(context.Response.BodyWriter, []), "chatcmpl-golden", "claude-sonnet-4-5", 1732000000);
+        var writer = new OpenAiChatWriter(context.Response, new StreamRelay(context.Response.BodyWriter, []), "chatcmpl-golden", "claude-sonnet-4-5", 1732000000, includeUsage: true);
         var input = new MemoryStream(Encoding.UTF8.GetBytes(Golden("tool-stream.anthropic-sse.txt")));
 
-        await AnthropicProvider.RelayStreamAsync(input, writer, "claude", includeUsage: true, CancellationToken.None);
+        await AnthropicResponseTranslator.RelayStreamAsync(input, writer, "claude", CancellationToken.None);
         await context.Response.BodyWriter.CompleteAsync();
 
         Assert.Equal(Golden("tool-stream.openai-sse.txt"), Encoding.UTF8.GetString(output.ToArray()));
@@ -93,8 +93,8 @@ public sealed class AnthropicGoldenTests
         var context = new DefaultHttpContext();
         using var output = new MemoryStream();
         context.Response.Body = output;
-        var writer = new OpenAiChatWriter(context.Response, new StreamRelay(context.Response.BodyWriter, []), "chatcmpl-golden", "claude-sonnet-4-5", 1732000000);
-        await AnthropicProvider.RelayStreamAsync(input, writer, "claude", includeUsage: true, CancellationToken.None);
+        var writer = new OpenAiChatWriter(context.Response, new StreamRelay(context.Response.BodyWriter, []), "chatcmpl-golden", "claude-sonnet-4-5", 1732000000, includeUsage: true);
+        await AnthropicResponseTranslator.RelayStreamAsync(input, writer, "claude", CancellationToken.None);
         await context.Response.BodyWriter.CompleteAsync();
         return Encoding.UTF8.GetString(output.ToArray());
     }

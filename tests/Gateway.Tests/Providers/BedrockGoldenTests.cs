@@ -51,7 +51,7 @@ public sealed class BedrockGoldenTests
     {
         var (context, output, writer) = Writer();
 
-        await ConverseResponseTranslator.RelayStreamAsync(new MemoryStream(EventStream(Golden("tool-stream.bedrock-events.json"))), writer, "aws", includeUsage: true, CancellationToken.None);
+        await ConverseResponseTranslator.RelayStreamAsync(new MemoryStream(EventStream(Golden("tool-stream.bedrock-events.json"))), writer, "aws", CancellationToken.None);
         await context.Response.BodyWriter.CompleteAsync();
 
         Assert.Equal(Golden("tool-stream.openai-sse.txt"), Encoding.UTF8.GetString(output.ToArray()));
@@ -82,7 +82,7 @@ public sealed class BedrockGoldenTests
         var context = new DefaultHttpContext();
         var output = new MemoryStream();
         context.Response.Body = output;
-        return (context, output, new OpenAiChatWriter(context.Response, new StreamRelay(context.Response.BodyWriter, []), "chatcmpl-golden", "anthropic.claude-3-5-sonnet-20240620-v1:0", 1732000000));
+        return (context, output, new OpenAiChatWriter(context.Response, new StreamRelay(context.Response.BodyWriter, []), "chatcmpl-golden", "anthropic.claude-3-5-sonnet-20240620-v1:0", 1732000000, includeUsage: true));
     }
 
     private static void AssertSameJson(string expected, string actual) =>

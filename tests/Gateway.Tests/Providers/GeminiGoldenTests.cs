@@ -53,7 +53,7 @@ public sealed class GeminiGoldenTests
         var (context, output, writer) = Writer();
         var input = new MemoryStream(Encoding.UTF8.GetBytes(Golden("tool-stream.gemini-sse.txt")));
 
-        await GeminiResponseTranslator.RelayStreamAsync(input, writer, "google", includeUsage: true, CancellationToken.None);
+        await GeminiResponseTranslator.RelayStreamAsync(input, writer, "google", CancellationToken.None);
         await context.Response.BodyWriter.CompleteAsync();
 
         Assert.Equal(Golden("tool-stream.openai-sse.txt"), Encoding.UTF8.GetString(output.ToArray()));
@@ -75,7 +75,7 @@ public sealed class GeminiGoldenTests
     private static async Task<string> RelayAsync(Stream input)
     {
         var (context, output, writer) = Writer();
-        await GeminiResponseTranslator.RelayStreamAsync(input, writer, "google", includeUsage: true, CancellationToken.None);
+        await GeminiResponseTranslator.RelayStreamAsync(input, writer, "google", CancellationToken.None);
         await context.Response.BodyWriter.CompleteAsync();
         return Encoding.UTF8.GetString(output.ToArray());
     }
@@ -85,7 +85,7 @@ public sealed class GeminiGoldenTests
         var context = new DefaultHttpContext();
         var output = new MemoryStream();
         context.Response.Body = output;
-        return (context, output, new OpenAiChatWriter(context.Response, new StreamRelay(context.Response.BodyWriter, []), "chatcmpl-golden", "gemini-2.5-flash", 1732000000));
+        return (context, output, new OpenAiChatWriter(context.Response, new StreamRelay(context.Response.BodyWriter, []), "chatcmpl-golden", "gemini-2.5-flash", 1732000000, includeUsage: true));
     }
 
     private static void AssertSameJson(string expected, string actual) =>

@@ -1,6 +1,7 @@
 using Gateway.Providers.Upstream;
 using Gateway.Configuration.Model;
 using Gateway.Providers.OpenAi;
+using Gateway.Providers.Translation;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Providers.Anthropic;
@@ -15,14 +16,15 @@ internal sealed class AnthropicProviderFactory(UpstreamInvoker invoker, TimeProv
 
     private readonly ILogger _logger = loggerFactory.CreateLogger("Gateway.Providers.Anthropic");
 
-    public IReadOnlyList<string> Types { get; } = [AnthropicProvider.Type];
+    public IReadOnlyList<string> Types { get; } = [AnthropicDialect.ProviderType];
 
     public IProvider Create(string name, ProviderConfig config)
     {
         // Validation guarantees the key. base_url is the API root; the Messages API is under /v1.
         var root = (config.BaseUrl ?? DefaultBaseUrl).TrimEnd('/');
         var messages = new Uri(root.EndsWith("/v1", StringComparison.Ordinal) ? root + "/messages" : root + "/v1/messages");
-        return new AnthropicProvider(name, messages, config.ApiKey ?? "", config.ApiVersion ?? DefaultVersion, DefaultMaxTokens,
-            config.Headers, invoker.Invoker, time, _logger);
+        var apiKey = config.ApiKey ?? "";
+        var dialect = new AnthropicDialect(name, messages, apiKey, config.ApiVersion ?? DefaultVersion, DefaultMaxTokens, config.Headers);
+        return new TranslatedProvider(name, dialect, new TranslatedExchange(name, dialect.Type, apiKey, invoker.Invoker, _logger), time);
     }
 }

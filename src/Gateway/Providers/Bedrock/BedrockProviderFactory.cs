@@ -1,6 +1,7 @@
 using Gateway.Providers.Upstream;
 using Gateway.Configuration.Model;
 using Gateway.Providers.OpenAi;
+using Gateway.Providers.Translation;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Providers.Bedrock;
@@ -9,7 +10,7 @@ internal sealed class BedrockProviderFactory(UpstreamInvoker invoker, TimeProvid
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger("Gateway.Providers.Bedrock");
 
-    public IReadOnlyList<string> Types { get; } = [BedrockProvider.Type];
+    public IReadOnlyList<string> Types { get; } = [BedrockDialect.ProviderType];
 
     /// <summary>The runtime endpoint of a region; base_url overrides it (a VPC endpoint, a FIPS endpoint, a test fake).</summary>
     public static string DefaultBaseUrl(string region) => $"https://bedrock-runtime.{region}.amazonaws.com";
@@ -20,6 +21,7 @@ internal sealed class BedrockProviderFactory(UpstreamInvoker invoker, TimeProvid
         var region = config.Region!;
         var root = (config.BaseUrl ?? DefaultBaseUrl(region)).TrimEnd('/') + "/";
         var signer = new BedrockSigner(region, config.ApiKey, config.AwsAccessKeyId, config.AwsSecretAccessKey, config.AwsSessionToken);
-        return new BedrockProvider(name, new Uri(root), signer, config.Headers, invoker.Invoker, time, _logger);
+        var dialect = new BedrockDialect(name, new Uri(root), signer, config.Headers);
+        return new TranslatedProvider(name, dialect, new TranslatedExchange(name, dialect.Type, signer.Secret, invoker.Invoker, _logger), time);
     }
 }

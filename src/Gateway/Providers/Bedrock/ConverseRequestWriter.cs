@@ -15,14 +15,14 @@ internal static class ConverseRequestWriter
         if (parts.OfType<ImagePart>().Any(i => i.Url is not null))
         {
             // Converse takes image bytes (or S3 locations), not web URLs; fetching them here would make the gateway a proxy for any URL.
-            return GatewayErrors.UnsupportedParameter("image_url.url (http URLs; send the image as a base64 data: URL)", provider, BedrockProvider.Type);
+            return GatewayErrors.UnsupportedParameter("image_url.url (http URLs; send the image as a base64 data: URL)", provider, BedrockDialect.ProviderType);
         }
 
         var toolBlocks = parts.Any(p => p is ToolCallPart or ToolResultPart);
         if (request.ToolChoice?.Mode == ToolChoiceMode.None && toolBlocks)
         {
             // Converse has no "none" choice, and needs its toolConfig whenever the conversation holds tool blocks.
-            return GatewayErrors.UnsupportedParameter("tool_choice (none, in a conversation with tool calls)", provider, BedrockProvider.Type);
+            return GatewayErrors.UnsupportedParameter("tool_choice (none, in a conversation with tool calls)", provider, BedrockDialect.ProviderType);
         }
 
         var buffer = new ArrayBufferWriter<byte>(1024);

@@ -9,7 +9,7 @@ namespace Gateway.Providers.Bedrock;
 /// <summary>Bedrock's Converse answer into OpenAI's chat completion, and ConverseStream's event stream into OpenAI chunks.</summary>
 internal static class ConverseResponseTranslator
 {
-    public static async Task TranslateAsync(Stream body, OpenAiChatWriter writer, CancellationToken cancellationToken)
+    public static async Task TranslateAsync(Stream body, IChatAnswerWriter writer, CancellationToken cancellationToken)
     {
         using var document = await JsonDocument.ParseAsync(body, cancellationToken: cancellationToken);
         var root = document.RootElement;
@@ -30,7 +30,7 @@ internal static class ConverseResponseTranslator
         }
 
         var reason = root.TryGetProperty("stopReason", out var stop) ? stop.GetString() : null;
-        await writer.WriteCompletionAsync(text.ToString(), toolCalls, FinishReason(reason), ReadUsage(root.GetProperty("usage")), cancellationToken);
+        await writer.WriteCompletionAsync(text.ToString(), toolCalls, Finish(reason), ReadUsage(root.GetProperty("usage")), cancellationToken);
     }
 
     /// <summary>
@@ -38,7 +38,7 @@ internal static class ConverseResponseTranslator
     /// contentBlockDelta… and contentBlockStop, then messageStop with the stop reason and metadata with the
     /// usage. An exception message ends the stream with the provider's error.
     /// </summary>
-    public static async Task<GatewayError?> RelayStreamAsync(Stream body, OpenAiChatWriter writer, string name, bool includeUsage, CancellationToken aborted)
+    public static async Task<GatewayError?> RelayStreamAsync(Stream body, IChatAnswerWriter writer, string name, CancellationToken aborted)
     {
         var reader = new EventStreamReader(body);
         writer.StartStream();
@@ -60,33 +60,30 @@ internal static class ConverseResponseTranslator
             switch (Header(message, ":event-type"))
             {
                 case "messageStart":
-                    await writer.WriteRoleAsync(includeUsage, aborted);
+                    await writer.WriteRoleAsync(aborted);
                     break;
                 case "contentBlockStart" when root.GetProperty("start").TryGetProperty("toolUse", out var use):
                     var toolIndex = toolIndexes.Count;
                     toolIndexes[root.GetProperty("contentBlockIndex").GetInt32()] = toolIndex;
-                    await writer.WriteToolCallStartAsync(toolIndex, use.GetProperty("toolUseId").GetString()!, use.GetProperty("name").GetString()!, includeUsage, aborted);
+                    await writer.WriteToolCallStartAsync(toolIndex, use.GetProperty("toolUseId").GetString()!, use.GetProperty("name").GetString()!, aborted);
                     break;
                 case "contentBlockDelta" when root.GetProperty("delta") is var delta:
                     if (delta.TryGetProperty("text", out var text) && text.GetString() is { Length: > 0 } piece)
                     {
-                        await writer.WriteContentAsync(piece, includeUsage, aborted);
+                        await writer.WriteContentAsync(piece, aborted);
                     }
                     else if (delta.TryGetProperty("toolUse", out var input) && input.GetProperty("input").GetString() is { Length: > 0 } fragment)
                     {
-                        await writer.WriteToolCallArgumentsAsync(toolIndexes[root.GetProperty("contentBlockIndex").GetInt32()], fragment, includeUsage, aborted);
+                        await writer.WriteToolCallArgumentsAsync(toolIndexes[root.GetProperty("contentBlockIndex").GetInt32()], fragment, aborted);
                     }
 
                     break;
                 case "messageStop":
                     stopReason = root.GetProperty("stopReason").GetString();
-                    await writer.WriteFinishAsync(FinishReason(stopReason), includeUsage, aborted);
+                    await writer.WriteFinishAsync(Finish(stopReason), aborted);
                     break;
                 case "metadata" when stopReason is not null:
-                    if (includeUsage)
-                    {
-                        await writer.WriteUsageAsync(ReadUsage(root.GetProperty("usage")), aborted);
-                    }
+                    await writer.WriteUsageAsync(ReadUsage(root.GetProperty("usage")), aborted);
 
                     await writer.WriteDoneAsync(aborted);
                     return null;
@@ -105,12 +102,12 @@ internal static class ConverseResponseTranslator
         return null;
     }
 
-    public static string FinishReason(string? reason) => reason switch
+    public static ChatFinish Finish(string? reason) => reason switch
     {
-        "max_tokens" or "model_context_window_exceeded" => "length",
-        "tool_use" => "tool_calls",
-        "guardrail_intervened" or "content_filtered" => "content_filter",
-        _ => "stop",
+        "max_tokens" or "model_context_window_exceeded" => ChatFinish.Length,
+        "tool_use" => ChatFinish.ToolCalls,
+        "guardrail_intervened" or "content_filtered" => ChatFinish.ContentFilter,
+        _ => ChatFinish.Stop,
     };
 
     /// <summary>Bedrock counts cache reads and writes apart from inputTokens; OpenAI counts them all as prompt tokens.</summary>
@@ -148,7 +145,7 @@ internal static class ConverseResponseTranslator
             "serviceUnavailableException" => 503,
             _ => 500,
         };
-        return GatewayErrors.ProviderError(name, BedrockProvider.Type, status, BedrockProvider.ErrorCode(type), text ?? $"{messageType} {type}");
+        return GatewayErrors.ProviderError(name, BedrockDialect.ProviderType, status, BedrockDialect.ErrorCode(type), text ?? $"{messageType} {type}");
     }
 
     private static string? Header(EventStreamMessage message, string name) =>

@@ -1,6 +1,7 @@
 using Gateway.Providers.Upstream;
 using Gateway.Configuration.Model;
 using Gateway.Providers.OpenAi;
+using Gateway.Providers.Translation;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Providers.Gemini;
@@ -12,7 +13,7 @@ internal sealed class GeminiProviderFactory(UpstreamInvoker invoker, TimeProvide
 
     private readonly ILogger _logger = loggerFactory.CreateLogger("Gateway.Providers.Gemini");
 
-    public IReadOnlyList<string> Types { get; } = [GeminiProvider.Type];
+    public IReadOnlyList<string> Types { get; } = [GeminiDialect.ProviderType];
 
     public IProvider Create(string name, ProviderConfig config)
     {
@@ -20,6 +21,9 @@ internal sealed class GeminiProviderFactory(UpstreamInvoker invoker, TimeProvide
         var root = (config.BaseUrl ?? DefaultBaseUrl).TrimEnd('/');
         var last = root[(root.LastIndexOf('/') + 1)..];
         var versioned = last.Length > 1 && last[0] == 'v' && char.IsAsciiDigit(last[1]) ? root : root + "/" + (config.ApiVersion ?? DefaultVersion);
-        return new GeminiProvider(name, new Uri(versioned + "/models/"), config.ApiKey ?? "", config.Headers, invoker.Invoker, time, _logger);
+        var apiKey = config.ApiKey ?? "";
+        var dialect = new GeminiDialect(name, new Uri(versioned + "/models/"), apiKey, config.Headers);
+        var exchange = new TranslatedExchange(name, dialect.Type, apiKey, invoker.Invoker, _logger);
+        return new TranslatedProvider(name, dialect, exchange, time, new GeminiEmbeddings(name, dialect, exchange).SendAsync);
     }
 }

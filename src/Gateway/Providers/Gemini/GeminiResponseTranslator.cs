@@ -9,7 +9,7 @@ namespace Gateway.Providers.Gemini;
 /// <summary>Gemini's GenerateContentResponse into OpenAI's chat completion, whole or as a stream of chunks.</summary>
 internal static class GeminiResponseTranslator
 {
-    public static async Task TranslateAsync(Stream body, OpenAiChatWriter writer, CancellationToken cancellationToken)
+    public static async Task TranslateAsync(Stream body, IChatAnswerWriter writer, CancellationToken cancellationToken)
     {
         using var document = await JsonDocument.ParseAsync(body, cancellationToken: cancellationToken);
         var root = document.RootElement;
@@ -37,7 +37,7 @@ internal static class GeminiResponseTranslator
             reason = "SAFETY"; // the prompt itself was blocked: no candidates at all
         }
 
-        await writer.WriteCompletionAsync(text.ToString(), toolCalls, FinishReason(reason, toolCalls.Count > 0), ReadUsage(root), cancellationToken);
+        await writer.WriteCompletionAsync(text.ToString(), toolCalls, Finish(reason, toolCalls.Count > 0), ReadUsage(root), cancellationToken);
     }
 
     /// <summary>
@@ -45,10 +45,10 @@ internal static class GeminiResponseTranslator
     /// whole. The last one carries the finish reason and the usage; Gemini sends no end marker, so the connection's
     /// close after a finish reason ends the stream and a close before it is a broken stream.
     /// </summary>
-    public static async Task<GatewayError?> RelayStreamAsync(Stream body, OpenAiChatWriter writer, string name, bool includeUsage, CancellationToken aborted)
+    public static async Task<GatewayError?> RelayStreamAsync(Stream body, IChatAnswerWriter writer, string name, CancellationToken aborted)
     {
         writer.StartStream();
-        await writer.WriteRoleAsync(includeUsage, aborted);
+        await writer.WriteRoleAsync(aborted);
         var usage = default(ChatUsage);
         string? reason = null;
         var toolCalls = 0;
@@ -60,7 +60,7 @@ internal static class GeminiResponseTranslator
             if (root.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object)
             {
                 var code = error.TryGetProperty("code", out var status) && status.TryGetInt32(out var number) ? number : 500;
-                var providerError = GatewayErrors.ProviderError(name, GeminiProvider.Type, code,
+                var providerError = GatewayErrors.ProviderError(name, GeminiDialect.ProviderType, code,
                     error.TryGetProperty("status", out var kind) ? kind.GetString()?.ToLowerInvariant() : null,
                     error.TryGetProperty("message", out var message) ? message.GetString() ?? "" : "");
                 await writer.WriteErrorAsync(providerError, aborted);
@@ -86,12 +86,12 @@ internal static class GeminiResponseTranslator
             {
                 if (ToolCall(part) is { } call)
                 {
-                    await writer.WriteToolCallStartAsync(toolCalls, call.Id, call.Name, includeUsage, aborted);
-                    await writer.WriteToolCallArgumentsAsync(toolCalls++, call.ArgumentsJson, includeUsage, aborted);
+                    await writer.WriteToolCallStartAsync(toolCalls, call.Id, call.Name, aborted);
+                    await writer.WriteToolCallArgumentsAsync(toolCalls++, call.ArgumentsJson, aborted);
                 }
                 else if (VisibleText(part) is { Length: > 0 } piece)
                 {
-                    await writer.WriteContentAsync(piece, includeUsage, aborted);
+                    await writer.WriteContentAsync(piece, aborted);
                 }
             }
 
@@ -108,23 +108,20 @@ internal static class GeminiResponseTranslator
             return cut;
         }
 
-        await writer.WriteFinishAsync(FinishReason(reason, toolCalls > 0), includeUsage, aborted);
-        if (includeUsage)
-        {
-            await writer.WriteUsageAsync(usage, aborted);
-        }
+        await writer.WriteFinishAsync(Finish(reason, toolCalls > 0), aborted);
+        await writer.WriteUsageAsync(usage, aborted);
 
         await writer.WriteDoneAsync(aborted);
         return null;
     }
 
-    /// <summary>Gemini's finish reasons in OpenAI's terms; Gemini says STOP after function calls too.</summary>
-    public static string FinishReason(string? reason, bool calledTools) => reason switch
+    /// <summary>Gemini's finish reasons in no API's terms; Gemini says STOP after function calls too.</summary>
+    public static ChatFinish Finish(string? reason, bool calledTools) => reason switch
     {
-        "MAX_TOKENS" => "length",
-        "SAFETY" or "RECITATION" or "BLOCKLIST" or "PROHIBITED_CONTENT" or "SPII" or "IMAGE_SAFETY" or "IMAGE_PROHIBITED_CONTENT" => "content_filter",
-        _ when calledTools => "tool_calls",
-        _ => "stop",
+        "MAX_TOKENS" => ChatFinish.Length,
+        "SAFETY" or "RECITATION" or "BLOCKLIST" or "PROHIBITED_CONTENT" or "SPII" or "IMAGE_SAFETY" or "IMAGE_PROHIBITED_CONTENT" => ChatFinish.ContentFilter,
+        _ when calledTools => ChatFinish.ToolCalls,
+        _ => ChatFinish.Stop,
     };
 
     /// <summary>Gemini counts thinking apart from the answer; OpenAI counts reasoning inside completion tokens.</summary>
@@ -163,7 +160,7 @@ internal static class GeminiResponseTranslator
             return null;
         }
 
-        var id = call.TryGetProperty("id", out var given) && given.GetString() is { Length: > 0 } text ? text : GeminiProvider.NewCallId();
+        var id = call.TryGetProperty("id", out var given) && given.GetString() is { Length: > 0 } text ? text : GeminiDialect.NewCallId();
         if (part.TryGetProperty("thoughtSignature", out var signature) && signature.GetString() is { Length: > 0 } signed)
         {
             id += GeminiRequestWriter.SignatureSeparator + signed;

@@ -27,31 +27,27 @@ internal sealed partial class MockProvider
 
         var promptTokens = MockText.ChatPromptTokens(messages);
         var (words, truncated) = MockText.Limit(MockText.Words(MockText.Reply(model, lastUser)), MaxTokens(request));
-        var finishReason = truncated ? "length" : "stop";
+        var finish = truncated ? ChatFinish.Length : ChatFinish.Stop;
         var id = MockText.Id("chatcmpl-mock-", lastUser);
         var created = Now;
 
         var usage = new ChatUsage(promptTokens, words.Count, CachedTokens: 0);
-        var writer = new OpenAiChatWriter(context.Response, relay, id, model, created);
+        var writer = new OpenAiChatWriter(context.Response, relay, id, model, created, includeUsage);
         if (!stream)
         {
-            await writer.WriteCompletionAsync(string.Concat(words), [], finishReason, usage, context.RequestAborted);
+            await writer.WriteCompletionAsync(string.Concat(words), [], finish, usage, context.RequestAborted);
             return null;
         }
 
         writer.StartStream();
-        await writer.WriteRoleAsync(includeUsage, context.RequestAborted);
+        await writer.WriteRoleAsync(context.RequestAborted);
         foreach (var word in words)
         {
-            await writer.WriteContentAsync(word, includeUsage, context.RequestAborted);
+            await writer.WriteContentAsync(word, context.RequestAborted);
         }
 
-        await writer.WriteFinishAsync(finishReason, includeUsage, context.RequestAborted);
-        if (includeUsage)
-        {
-            await writer.WriteUsageAsync(usage, context.RequestAborted);
-        }
-
+        await writer.WriteFinishAsync(finish, context.RequestAborted);
+        await writer.WriteUsageAsync(usage, context.RequestAborted);
         await writer.WriteDoneAsync(context.RequestAborted);
         return null;
     }

@@ -43,6 +43,9 @@ internal enum ChatFeatures
     Penalties = 2,
     JsonObject = 4,
     JsonSchema = 8,
+
+    /// <summary>The API can be told to call at most one tool at a time (parallel_tool_calls: false).</summary>
+    SingleToolCall = 16,
 }
 
 /// <summary>Where a chat request is going: the provider, what it honours, and whether the endpoint drops what it doesn't.</summary>

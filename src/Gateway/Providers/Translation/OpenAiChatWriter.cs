@@ -7,26 +7,25 @@ using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Providers.Translation;
 
-/// <summary>Usage in OpenAI's terms: cached tokens are part of the prompt tokens, reasoning tokens part of the completion tokens.</summary>
-internal readonly record struct ChatUsage(int PromptTokens, int CompletionTokens, int CachedTokens, int ReasoningTokens = 0);
-
 /// <summary>
 /// Writes a translated answer in OpenAI's chat completion format: the whole object, or the SSE stream of
 /// chunks (role chunk, content chunks, finish chunk, usage chunk when asked for, [DONE]), each flushed as
 /// soon as it is written. The object goes straight to the response's pipe; the chunks through the relay (the
 /// meter and the guard), straight into the pipe when no stage watches them.
 /// </summary>
-internal sealed class OpenAiChatWriter(HttpResponse response, StreamRelay relay, string id, string model, long created)
+/// <param name="includeUsage">The stream ends with a usage chunk (the caller asked, or the trace did) and marks every chunk before it.</param>
+internal sealed class OpenAiChatWriter(HttpResponse response, StreamRelay relay, string id, string model, long created, bool includeUsage) : IChatAnswerWriter
 {
-    public static string FinishReason(string? providerReason) => providerReason switch
+    /// <summary>OpenAI's finish_reason for each way an answer ends.</summary>
+    public static string FinishReason(ChatFinish finish) => finish switch
     {
-        "max_tokens" or "model_context_window_exceeded" => "length",
-        "tool_use" => "tool_calls",
-        "refusal" => "content_filter",
+        ChatFinish.Length => "length",
+        ChatFinish.ToolCalls => "tool_calls",
+        ChatFinish.ContentFilter => "content_filter",
         _ => "stop",
     };
 
-    public async Task WriteCompletionAsync(string text, IReadOnlyList<ToolCallPart> toolCalls, string finishReason, ChatUsage usage, CancellationToken cancellationToken)
+    public async Task WriteCompletionAsync(string text, IReadOnlyList<ToolCallPart> toolCalls, ChatFinish finish, ChatUsage usage, CancellationToken cancellationToken)
     {
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json";
@@ -69,7 +68,7 @@ internal sealed class OpenAiChatWriter(HttpResponse response, StreamRelay relay,
 
             json.WriteEndObject();
             json.WriteNull("logprobs");
-            json.WriteString("finish_reason", finishReason);
+            json.WriteString("finish_reason", FinishReason(finish));
             json.WriteEndObject();
             json.WriteEndArray();
             Usage(json, usage);
@@ -86,25 +85,23 @@ internal sealed class OpenAiChatWriter(HttpResponse response, StreamRelay relay,
         response.Headers.CacheControl = "no-cache";
     }
 
-    public ValueTask<FlushResult> WriteRoleAsync(bool includeUsage, CancellationToken cancellationToken) =>
-        ChunkAsync(json => Delta(json, role: "assistant", content: "", finishReason: null, includeUsage), cancellationToken);
+    public ValueTask WriteRoleAsync(CancellationToken cancellationToken) =>
+        ChunkAsync(json => Delta(json, role: "assistant", content: "", finishReason: null), cancellationToken);
 
-    public ValueTask<FlushResult> WriteContentAsync(string content, bool includeUsage, CancellationToken cancellationToken) =>
-        ChunkAsync(json => Delta(json, role: null, content, finishReason: null, includeUsage), cancellationToken);
+    public ValueTask WriteContentAsync(string content, CancellationToken cancellationToken) =>
+        ChunkAsync(json => Delta(json, role: null, content, finishReason: null), cancellationToken);
 
-    /// <summary>The first chunk of a tool call: its index among this answer's calls, id and name, arguments to follow.</summary>
-    public ValueTask<FlushResult> WriteToolCallStartAsync(int index, string id, string name, bool includeUsage, CancellationToken cancellationToken) =>
-        ChunkAsync(json => ToolCallDelta(json, index, id, name, "", includeUsage), cancellationToken);
+    public ValueTask WriteToolCallStartAsync(int index, string id, string name, CancellationToken cancellationToken) =>
+        ChunkAsync(json => ToolCallDelta(json, index, id, name, ""), cancellationToken);
 
-    /// <summary>A fragment of a tool call's arguments; joined in order they form the JSON object.</summary>
-    public ValueTask<FlushResult> WriteToolCallArgumentsAsync(int index, string fragment, bool includeUsage, CancellationToken cancellationToken) =>
-        ChunkAsync(json => ToolCallDelta(json, index, null, null, fragment, includeUsage), cancellationToken);
+    public ValueTask WriteToolCallArgumentsAsync(int index, string fragment, CancellationToken cancellationToken) =>
+        ChunkAsync(json => ToolCallDelta(json, index, null, null, fragment), cancellationToken);
 
-    public ValueTask<FlushResult> WriteFinishAsync(string finishReason, bool includeUsage, CancellationToken cancellationToken) =>
-        ChunkAsync(json => Delta(json, role: null, content: null, finishReason, includeUsage), cancellationToken);
+    public ValueTask WriteFinishAsync(ChatFinish finish, CancellationToken cancellationToken) =>
+        ChunkAsync(json => Delta(json, role: null, content: null, FinishReason(finish)), cancellationToken);
 
     /// <summary>The final chunk OpenAI sends for stream_options.include_usage: no choices, only usage.</summary>
-    public ValueTask<FlushResult> WriteUsageAsync(ChatUsage usage, CancellationToken cancellationToken) => ChunkAsync(json =>
+    public ValueTask WriteUsageAsync(ChatUsage usage, CancellationToken cancellationToken) => !includeUsage ? ValueTask.CompletedTask : ChunkAsync(json =>
     {
         Header(json, "chat.completion.chunk");
         json.WriteStartArray("choices");
@@ -118,17 +115,14 @@ internal sealed class OpenAiChatWriter(HttpResponse response, StreamRelay relay,
         await relay.FlushAsync(cancellationToken);
     }
 
-    /// <summary>
-    /// Ends a stream that broke off: an error event in OpenAI's error shape and no [DONE], so SDKs raise
-    /// instead of treating a partial answer as complete.
-    /// </summary>
+    /// <summary>An error event in OpenAI's error shape and no [DONE].</summary>
     public async ValueTask WriteErrorAsync(GatewayError error, CancellationToken cancellationToken)
     {
         relay.WriteError(error);
         await relay.FlushAsync(cancellationToken);
     }
 
-    private ValueTask<FlushResult> ChunkAsync(Action<Utf8JsonWriter> write, CancellationToken cancellationToken)
+    private ValueTask ChunkAsync(Action<Utf8JsonWriter> write, CancellationToken cancellationToken)
     {
         relay.WriteJson(write, static (json, write) =>
         {
@@ -136,10 +130,13 @@ internal sealed class OpenAiChatWriter(HttpResponse response, StreamRelay relay,
             write(json);
             json.WriteEndObject();
         });
-        return relay.FlushAsync(cancellationToken);
+        var flush = relay.FlushAsync(cancellationToken);
+        return flush.IsCompletedSuccessfully ? ValueTask.CompletedTask : AwaitAsync(flush);
+
+        static async ValueTask AwaitAsync(ValueTask<FlushResult> flush) => await flush;
     }
 
-    private void Delta(Utf8JsonWriter json, string? role, string? content, string? finishReason, bool includeUsage)
+    private void Delta(Utf8JsonWriter json, string? role, string? content, string? finishReason)
     {
         Header(json, "chat.completion.chunk");
         json.WriteStartArray("choices");
@@ -169,7 +166,7 @@ internal sealed class OpenAiChatWriter(HttpResponse response, StreamRelay relay,
         }
     }
 
-    private void ToolCallDelta(Utf8JsonWriter json, int index, string? id, string? name, string arguments, bool includeUsage)
+    private void ToolCallDelta(Utf8JsonWriter json, int index, string? id, string? name, string arguments)
     {
         Header(json, "chat.completion.chunk");
         json.WriteStartArray("choices");

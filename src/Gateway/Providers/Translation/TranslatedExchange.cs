@@ -25,7 +25,7 @@ internal sealed class TranslatedExchange(string name, string type, string apiKey
     /// <summary>Reads a provider's error answer (status other than 2xx, 401 and 403 aside): its JSON body, and its headers where they say more.</summary>
     public delegate ProviderErrorBody ErrorReader(JsonElement root, HttpResponseMessage response);
 
-    public async Task<AttemptResult> RunAsync(ProviderCall call, HttpRequestMessage upstream, OpenAiChatWriter? writer, ErrorReader readError, Translation translate)
+    public async Task<AttemptResult> RunAsync(ProviderCall call, HttpRequestMessage upstream, IChatAnswerWriter? writer, ErrorReader readError, Translation translate)
     {
         var context = call.HttpContext;
         var model = call.Target.Model;
@@ -129,7 +129,7 @@ internal sealed class TranslatedExchange(string name, string type, string apiKey
     }
 
     /// <summary>Before the answer started, a failure the router may still act on; after, an error event ends the stream.</summary>
-    private static async Task<AttemptResult> FailAsync(HttpContext context, OpenAiChatWriter? writer, GatewayError error)
+    private static async Task<AttemptResult> FailAsync(HttpContext context, IChatAnswerWriter? writer, GatewayError error)
     {
         if (!context.Response.HasStarted)
         {
