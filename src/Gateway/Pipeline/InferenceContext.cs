@@ -4,6 +4,7 @@ using Gateway.Configuration;
 using Gateway.Core;
 using Gateway.Errors;
 using Gateway.Guardrails;
+using Gateway.Providers;
 using Gateway.RateLimiting;
 using Gateway.Routing;
 using Gateway.Streaming;
@@ -18,7 +19,8 @@ namespace Gateway.Pipeline;
 /// the caller got. Each fact is set by the one stage that owns it; later stages and teardowns only read it.
 /// The context owns the request's pooled buffers and returns them when the pipeline is done with it.
 /// </summary>
-internal sealed class InferenceContext(HttpContext http, EndpointKind kind, GatewaySnapshot snapshot, IRequestReader reader)
+/// <param name="chat">The inbound API's chat reader and answer writer, for providers that translate.</param>
+internal sealed class InferenceContext(HttpContext http, EndpointKind kind, GatewaySnapshot snapshot, IRequestReader reader, IChatInbound chat)
 {
     public HttpContext Http { get; } = http;
 
@@ -26,6 +28,9 @@ internal sealed class InferenceContext(HttpContext http, EndpointKind kind, Gate
 
     /// <summary>The inbound API's reader: how this request's body is parsed (again after masking).</summary>
     public IRequestReader Reader { get; } = reader;
+
+    /// <summary>The inbound API as providers that translate see it: its chat in the neutral model, and its answer writer.</summary>
+    public IChatInbound Chat { get; } = chat;
 
     /// <summary>One config revision for the whole request: a reload mid-request does not mix two configs.</summary>
     public GatewaySnapshot Snapshot { get; } = snapshot;

@@ -34,8 +34,9 @@ internal sealed partial class RequestRouter(TimeProvider time, Random random, Ga
     /// Serves the request from the endpoint's targets. The outcome's error is what the caller must get (every
     /// target failed, or none could serve it) or, once the answer had started, what broke it; null when served.
     /// </summary>
-    public async Task<RouteOutcome> RouteAsync(HttpContext context, CallerIdentity caller, RoutedEndpoint endpoint, RequestBody body, ParsedRequest parsed, ResponseMeter? meter, StreamRelay relay)
+    public async Task<RouteOutcome> RouteAsync(RouteRequest request)
     {
+        var (context, caller, endpoint) = (request.Http, request.Caller, request.Endpoint);
         var log = new AttemptLog();
         var started = time.GetTimestamp();
         var plan = endpoint.Plan(endpoint.PickTarget(endpoint.Sample(caller.User, random)));
@@ -49,7 +50,7 @@ internal sealed partial class RequestRouter(TimeProvider time, Random random, Ga
                 break; // what is left could not even connect; timers firing a hair early must not start another
             }
 
-            var result = await TryTargetAsync(context, caller, endpoint, plan[i], body, parsed, meter, relay, log, started);
+            var result = await TryTargetAsync(request, plan[i], log, started);
             switch (result.Status)
             {
                 case AttemptStatus.Served or AttemptStatus.CallerGone:
@@ -90,15 +91,15 @@ internal sealed partial class RequestRouter(TimeProvider time, Random random, Ga
     }
 
     /// <summary>One target: its retries, each through its circuit breaker. A failure with no error: skipped, its circuit open.</summary>
-    private async Task<AttemptResult> TryTargetAsync(HttpContext context, CallerIdentity caller, RoutedEndpoint endpoint, RouteTarget target,
-        RequestBody body, ParsedRequest parsed, ResponseMeter? meter, StreamRelay relay, AttemptLog log, long requestStarted)
+    private async Task<AttemptResult> TryTargetAsync(RouteRequest request, RouteTarget target, AttemptLog log, long requestStarted)
     {
+        var (context, endpoint) = (request.Http, request.Endpoint);
         // Only retry delays wait on the deadline's token (each attempt bounds its own first-byte wait by it), so
         // an endpoint without retries needs no timer for it.
         var remaining = endpoint.Config.Deadline - time.GetElapsedTime(requestStarted);
         using var deadline = endpoint.Retries ? new CancellationTokenSource(remaining, time) : null;
         // The pipelines run with state passed in, not closures: this runs for every request.
-        var run = new TargetRun(this, context, caller, endpoint, target, body, parsed, meter, relay, log, requestStarted);
+        var run = new TargetRun(this, request, target, log, requestStarted);
         var resilience = ResilienceContextPool.Shared.Get(deadline?.Token ?? CancellationToken.None);
         try
         {
@@ -125,8 +126,7 @@ internal sealed partial class RequestRouter(TimeProvider time, Random random, Ga
     }
 
     /// <summary>Everything one target's attempts need, handed to the pipelines as their state.</summary>
-    private sealed class TargetRun(RequestRouter router, HttpContext context, CallerIdentity caller, RoutedEndpoint endpoint, RouteTarget target,
-        RequestBody body, ParsedRequest parsed, ResponseMeter? meter, StreamRelay relay, AttemptLog log, long requestStarted)
+    private sealed class TargetRun(RequestRouter router, RouteRequest request, RouteTarget target, AttemptLog log, long requestStarted)
     {
         public RouteTarget Target => target;
 
@@ -134,12 +134,12 @@ internal sealed partial class RequestRouter(TimeProvider time, Random random, Ga
         public AttemptResult? Last { get; private set; }
 
         public async ValueTask<AttemptResult> AttemptAsync() =>
-            Last = await router.AttemptAsync(context, caller, endpoint, target, body, parsed, meter, relay, log, requestStarted);
+            Last = await router.AttemptAsync(request, target, log, requestStarted);
     }
 
-    private async Task<AttemptResult> AttemptAsync(HttpContext context, CallerIdentity caller, RoutedEndpoint endpoint, RouteTarget target,
-        RequestBody body, ParsedRequest parsed, ResponseMeter? meter, StreamRelay relay, AttemptLog log, long requestStarted)
+    private async Task<AttemptResult> AttemptAsync(RouteRequest request, RouteTarget target, AttemptLog log, long requestStarted)
     {
+        var (context, endpoint) = (request.Http, request.Endpoint);
         // No attempt waits for its answer to start past the endpoint's deadline.
         var timeouts = endpoint.Timeouts(target);
         var remaining = endpoint.Config.Deadline - time.GetElapsedTime(requestStarted);
@@ -155,7 +155,8 @@ internal sealed partial class RequestRouter(TimeProvider time, Random random, Ga
         var attempt = new UpstreamAttempt(target.ProviderName, target.Model, timeouts);
         using var span = StartAttemptSpan(endpoint, target, log.Calls + 1);
         var started = time.GetTimestamp();
-        var result = await target.Provider.SendAsync(new ProviderCall(context, caller, endpoint.Kind, endpoint.Config, target.Call, body, parsed, attempt, relay));
+        var result = await target.Provider.SendAsync(new ProviderCall(context, request.Caller, endpoint.Kind, endpoint.Config, target.Call, request.Body, request.Parsed, attempt,
+            request.Relay, request.Inbound));
         var latency = time.GetElapsedTime(started);
         var outcome = result.Status switch
         {
@@ -170,7 +171,7 @@ internal sealed partial class RequestRouter(TimeProvider time, Random random, Ga
         log.Target = new TargetName(target.ProviderName, target.ProviderType, target.Model);
         if (span is not null)
         {
-            EndAttemptSpan(span, meter, outcome, status, result.Error, started);
+            EndAttemptSpan(span, request.Meter, outcome, status, result.Error, started);
         }
         if (result.Status is not (AttemptStatus.Refused or AttemptStatus.CallerGone))
         {

@@ -79,7 +79,7 @@ public sealed class InferencePipelineTests
     }
 
     // The runner never reads the snapshot: only the gateway's own stages do.
-    private static InferenceContext Context() => new(new DefaultHttpContext(), EndpointKind.Chat, snapshot: null!, OpenAiRequestReader.Instance);
+    private static InferenceContext Context() => new(new DefaultHttpContext(), EndpointKind.Chat, snapshot: null!, OpenAiRequestReader.Instance, OpenAiChatInbound.Instance);
 
     private RecordingStage Stage(string name, Func<InferenceContext, ValueTask<bool>>? run = null, Func<InferenceContext, ValueTask>? end = null) =>
         new(name, _calls, run, end);

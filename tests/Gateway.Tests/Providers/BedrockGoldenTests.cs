@@ -2,6 +2,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Amazon.Runtime.EventStreams;
+using Gateway.Core.Chat;
+using Gateway.Inbound.OpenAi;
 using Gateway.Providers.Bedrock;
 using Gateway.Providers.Translation;
 using Gateway.Streaming;

@@ -1,5 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using Gateway.Core.Chat;
+using Gateway.Inbound.OpenAi;
 using Gateway.Providers.Gemini;
 using Gateway.Providers.Translation;
 using Gateway.Streaming;

@@ -1,4 +1,6 @@
 using System.Text;
+using Gateway.Core.Chat;
+using Gateway.Inbound.OpenAi;
 using Gateway.Providers.Translation;
 
 namespace Gateway.Tests.Providers;

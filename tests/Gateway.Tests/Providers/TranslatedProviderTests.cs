@@ -4,6 +4,7 @@ using System.Text.Json;
 using Gateway.Auth;
 using Gateway.Configuration.Model;
 using Gateway.Core;
+using Gateway.Core.Chat;
 using Gateway.Errors;
 using Gateway.Inbound.OpenAi;
 using Gateway.Providers;
@@ -104,7 +105,7 @@ public sealed class TranslatedProviderTests
         var endpoint = new EndpointConfig { Targets = [new TargetConfig { Provider = "p", Model = "m" }] };
         var call = new ProviderCall(context, CallerIdentity.Anonymous, kind, endpoint, new ProviderTarget("m"), RequestBody.Copy(bytes), parsed,
             new UpstreamAttempt("p", "m", new AttemptTimeouts(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5))),
-            new StreamRelay(context.Response.BodyWriter, []));
+            new StreamRelay(context.Response.BodyWriter, []), OpenAiChatInbound.Instance);
         return (call, output);
     }
 

@@ -20,9 +20,9 @@ internal static class InferenceEndpoints
         // One config revision for the whole request: a reload mid-request does not mix two configs.
         var pipeline = app.ServiceProvider.GetRequiredService<InferencePipeline>();
         var store = app.ServiceProvider.GetRequiredService<ConfigStore>();
-        app.MapPost(InferencePaths.ChatCompletions, context => pipeline.RunAsync(new InferenceContext(context, EndpointKind.Chat, store.Current, OpenAiRequestReader.Instance)));
-        app.MapPost(InferencePaths.Completions, context => pipeline.RunAsync(new InferenceContext(context, EndpointKind.Completions, store.Current, OpenAiRequestReader.Instance)));
-        app.MapPost(InferencePaths.Embeddings, context => pipeline.RunAsync(new InferenceContext(context, EndpointKind.Embeddings, store.Current, OpenAiRequestReader.Instance)));
+        app.MapPost(InferencePaths.ChatCompletions, context => pipeline.RunAsync(new InferenceContext(context, EndpointKind.Chat, store.Current, OpenAiRequestReader.Instance, OpenAiChatInbound.Instance)));
+        app.MapPost(InferencePaths.Completions, context => pipeline.RunAsync(new InferenceContext(context, EndpointKind.Completions, store.Current, OpenAiRequestReader.Instance, OpenAiChatInbound.Instance)));
+        app.MapPost(InferencePaths.Embeddings, context => pipeline.RunAsync(new InferenceContext(context, EndpointKind.Embeddings, store.Current, OpenAiRequestReader.Instance, OpenAiChatInbound.Instance)));
         app.MapGet(InferencePaths.Models, ListModelsAsync).RequireGatewayKey();
         return app;
     }

@@ -24,7 +24,7 @@ internal sealed class RouteStage(RequestRouter router) : IInferenceStage
             ({ } meter, { } guard) => [meter, guard],
         };
         context.Relay = new StreamRelay(context.ClientBody, stages);
-        var outcome = await router.RouteAsync(context.Http, context.Caller!, context.Endpoint!, context.Body!, context.Parsed, context.Meter, context.Relay);
+        var outcome = await router.RouteAsync(new RouteRequest(context.Http, context.Caller!, context.Endpoint!, context.Body!, context.Parsed, context.Meter, context.Relay, context.Chat));
         context.Route = outcome;
         return outcome.Error is not { } error || await context.FailAsync(error);
     }

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Gateway.Core.Chat;
 using Gateway.Errors;
 using Gateway.Providers.Translation;
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using Gateway.Core.Chat;
 using Gateway.Errors;
 using Gateway.Providers.Translation;
 

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Amazon.Runtime.EventStreams;
+using Gateway.Core.Chat;
 using Gateway.Errors;
 using Gateway.Providers.Translation;
 

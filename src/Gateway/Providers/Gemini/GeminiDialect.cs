@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Gateway.Core.Chat;
 using Gateway.Errors;
 using Gateway.Providers.Translation;
 

@@ -1,14 +1,13 @@
 using System.Text.Json;
+using Gateway.Core.Chat;
 using Gateway.Errors;
-using Gateway.Providers.Translation;
-using Gateway.Streaming;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Providers.Mock;
 
 internal sealed partial class MockProvider
 {
-    private async Task<GatewayError?> ChatAsync(HttpContext context, StreamRelay relay, JsonElement request, string model, bool stream, bool includeUsage)
+    private async Task<GatewayError?> ChatAsync(HttpContext context, ProviderCall call, JsonElement request, string model, bool stream, bool includeUsage)
     {
         var messages = request.GetProperty("messages");
         var lastUser = "";
@@ -28,11 +27,11 @@ internal sealed partial class MockProvider
         var promptTokens = MockText.ChatPromptTokens(messages);
         var (words, truncated) = MockText.Limit(MockText.Words(MockText.Reply(model, lastUser)), MaxTokens(request));
         var finish = truncated ? ChatFinish.Length : ChatFinish.Stop;
-        var id = MockText.Id("chatcmpl-mock-", lastUser);
+        var id = MockText.Id("mock-", lastUser);
         var created = Now;
 
         var usage = new ChatUsage(promptTokens, words.Count, CachedTokens: 0);
-        var writer = new OpenAiChatWriter(context.Response, relay, id, model, created, includeUsage);
+        var writer = call.Inbound.CreateWriter(context.Response, call.Relay, model, created, includeUsage, id);
         if (!stream)
         {
             await writer.WriteCompletionAsync(string.Concat(words), [], finish, usage, context.RequestAborted);

@@ -28,7 +28,7 @@ internal sealed partial class MockProvider(ProviderConfig config, TimeProvider t
         var model = call.Target.Model;
         var error = call.Kind switch
         {
-            EndpointKind.Chat => await ChatAsync(context, call.Relay, request, model, call.Request.Stream, call.Request.WantsUsage),
+            EndpointKind.Chat => await ChatAsync(context, call, request, model, call.Request.Stream, call.Request.WantsUsage),
             EndpointKind.Completions => await CompletionsAsync(context, call.Relay, request, model, call.Request.Stream, call.Request.WantsUsage),
             _ => await EmbeddingsAsync(context, request, model),
         };

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Gateway.Core.Chat;
 
 namespace Gateway.Providers.Translation;
 

@@ -1,12 +1,13 @@
 using Gateway.Core;
+using Gateway.Core.Chat;
 using Gateway.Errors;
 
 namespace Gateway.Providers.Translation;
 
 /// <summary>
-/// Every provider whose API is not OpenAI's, as one class: the caller's chat request is read once into the neutral
-/// <see cref="ChatRequest"/>, the provider's <see cref="IChatDialect"/> writes it and reads the answer back, and
-/// <see cref="TranslatedExchange"/> runs the call. Operations other than chat come from the provider's own code
+/// Every provider whose API is not OpenAI's, as one class: the caller's API (<see cref="IChatInbound"/>) reads its
+/// chat request into the neutral <see cref="ChatRequest"/>, the provider's <see cref="IChatDialect"/> writes it and
+/// reads the answer back into the caller's API's writer, and <see cref="TranslatedExchange"/> runs the call. Operations other than chat come from the provider's own code
 /// (Gemini's embeddings), or are refused.
 /// </summary>
 /// <param name="embeddings">The provider's embeddings call, when its API has one.</param>
@@ -25,7 +26,7 @@ internal sealed class TranslatedProvider(string name, IChatDialect dialect, Tran
     private async Task<AttemptResult> ChatAsync(ProviderCall call)
     {
         var drop = call.Endpoint.DropUnsupportedParams;
-        if (OpenAiChatReader.TryRead(call.Body.Memory, new ChatTarget(name, dialect.Type, dialect.Features, drop), out var request) is { } invalid)
+        if (call.Inbound.TryReadChat(call.Body.Memory, new ChatTarget(name, dialect.Type, dialect.Features, drop), out var request) is { } invalid)
         {
             return AttemptResult.Refused(invalid);
         }
@@ -44,8 +45,8 @@ internal sealed class TranslatedProvider(string name, IChatDialect dialect, Tran
 
         using var upstream = message;
         var model = call.Target.Model;
-        var writer = new OpenAiChatWriter(call.HttpContext.Response, call.Relay, "chatcmpl-" + Guid.NewGuid().ToString("N")[..24], model,
-            time.GetUtcNow().ToUnixTimeSeconds(), includeUsage: request.IncludeUsage || call.Request.UsageForTrace);
+        var writer = call.Inbound.CreateWriter(call.HttpContext.Response, call.Relay, model, time.GetUtcNow().ToUnixTimeSeconds(),
+            includeUsage: request.IncludeUsage || call.Request.UsageForTrace);
         return await exchange.RunAsync(call, upstream, writer, dialect.ReadError, async (answer, cancellationToken) =>
         {
             if (request.Stream)

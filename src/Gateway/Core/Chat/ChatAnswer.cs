@@ -1,6 +1,6 @@
 using Gateway.Errors;
 
-namespace Gateway.Providers.Translation;
+namespace Gateway.Core.Chat;
 
 /// <summary>Usage in OpenAI's terms: cached tokens are part of the prompt tokens, reasoning tokens part of the completion tokens.</summary>
 internal readonly record struct ChatUsage(int PromptTokens, int CompletionTokens, int CachedTokens, int ReasoningTokens = 0);
@@ -25,7 +25,7 @@ internal enum ChatFinish
 /// A chat answer as the translated providers (and the mock) produce it, in no client API's terms: the whole answer,
 /// or the stream's pieces in order (start, role, text, tool calls and their argument fragments, finish, usage,
 /// end or error). Each inbound API brings the writer that renders it in its own wire format; OpenAI's chat
-/// completions is <see cref="OpenAiChatWriter"/>.
+/// completions is Inbound/OpenAi's OpenAiChatWriter.
 /// </summary>
 internal interface IChatAnswerWriter
 {

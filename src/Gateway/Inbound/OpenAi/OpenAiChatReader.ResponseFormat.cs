@@ -1,7 +1,8 @@
 using System.Text.Json;
+using Gateway.Core.Chat;
 using Gateway.Errors;
 
-namespace Gateway.Providers.Translation;
+namespace Gateway.Inbound.OpenAi;
 
 internal static partial class OpenAiChatReader
 {

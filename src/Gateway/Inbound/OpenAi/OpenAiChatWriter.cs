@@ -1,11 +1,12 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Text.Json;
+using Gateway.Core.Chat;
 using Gateway.Errors;
 using Gateway.Streaming;
 using Microsoft.AspNetCore.Http;
 
-namespace Gateway.Providers.Translation;
+namespace Gateway.Inbound.OpenAi;
 
 /// <summary>
 /// Writes a translated answer in OpenAI's chat completion format: the whole object, or the SSE stream of

@@ -1,4 +1,4 @@
-namespace Gateway.Providers.Translation;
+namespace Gateway.Core.Chat;
 
 /// <summary>
 /// A chat request in the gateway's own terms, read once from the caller's dialect (OpenAI's today) and

@@ -1,7 +1,8 @@
 using System.Text.Json;
+using Gateway.Core.Chat;
 using Gateway.Errors;
 
-namespace Gateway.Providers.Translation;
+namespace Gateway.Inbound.OpenAi;
 
 /// <summary>
 /// Reads an OpenAI chat completion request into a <see cref="ChatRequest"/> for a translating provider.
