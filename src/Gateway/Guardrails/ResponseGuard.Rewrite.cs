@@ -18,9 +18,13 @@ internal sealed partial class ResponseGuard
     private static readonly JsonFieldPaths AnswerPaths = new(
         "choices[].message.content", "choices[].message.tool_calls[].function.arguments", "choices[].message.function_call.arguments", "choices[].text");
 
-    /// <summary>A whole JSON answer: each choice's text and tool arguments masked and restored, or the notice when blocked.</summary>
-    private void RewriteAnswer(ReadOnlySpan<byte> json, ArrayBufferWriter<byte> output)
+    /// <summary>
+    /// A whole JSON answer: each choice's text and tool arguments masked and restored, or the notice when blocked.
+    /// The answer itself when nothing changed (no copy).
+    /// </summary>
+    private ReadOnlyMemory<byte> RewriteAnswer(ReadOnlyMemory<byte> answer)
     {
+        var json = answer.Span;
         var fields = new List<JsonField>();
         try
         {
@@ -28,8 +32,7 @@ internal sealed partial class ResponseGuard
         }
         catch (JsonException)
         {
-            output.Write(json);
-            return;
+            return answer;
         }
 
         List<JsonEdit>? edits = null;
@@ -56,18 +59,22 @@ internal sealed partial class ResponseGuard
             }
         }
 
+        if (edits is null && !run.Blocked(GuardrailDirection.Response))
+        {
+            return answer;
+        }
+
+        var output = new ArrayBufferWriter<byte>(json.Length + 256);
         if (run.Blocked(GuardrailDirection.Response))
         {
             WriteBlockedAnswer(json, output);
         }
-        else if (edits is null)
-        {
-            output.Write(json);
-        }
         else
         {
-            JsonEdits.Apply(json, edits, output);
+            JsonEdits.Apply(json, edits!, output);
         }
+
+        return output.WrittenMemory;
     }
 
     private void WriteBlockedAnswer(ReadOnlySpan<byte> json, ArrayBufferWriter<byte> output)

@@ -24,7 +24,10 @@ internal sealed partial class ResponseGuard(Stream inner, HttpResponse response,
     private Mode _mode;
     private ArrayBufferWriter<byte>? _json;
     private long _busyTicks;
-    private readonly ArrayBufferWriter<byte> _output = new(4096);
+    private ArrayBufferWriter<byte>? _output;
+
+    // What a held write sends now: nothing.
+    private static readonly ArrayBufferWriter<byte> EmptyOutput = new(1);
 
     private enum Mode
     {
@@ -86,18 +89,18 @@ internal sealed partial class ResponseGuard(Stream inner, HttpResponse response,
     public async ValueTask CompleteAsync(CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var output = new ArrayBufferWriter<byte>();
+        var answer = ReadOnlyMemory<byte>.Empty;
         if (_mode == Mode.Json && _json is not null)
         {
-            RewriteAnswer(_json.WrittenSpan, output);
+            answer = RewriteAnswer(_json.WrittenMemory);
             _json = null;
         }
 
         _busyTicks += Stopwatch.GetTimestamp() - started;
         _mode = Mode.PassThrough; // anything written later (a pipe completed late) must not be held forever
-        if (output.WrittenCount > 0)
+        if (!answer.IsEmpty)
         {
-            await inner.WriteAsync(output.WrittenMemory, cancellationToken);
+            await inner.WriteAsync(answer, cancellationToken);
         }
     }
 
@@ -119,18 +122,16 @@ internal sealed partial class ResponseGuard(Stream inner, HttpResponse response,
         }
 
         var started = Stopwatch.GetTimestamp();
-        var output = _output; // written out before the next write comes (writes are not concurrent)
-        output.ResetWrittenCount();
-        switch (_mode)
+        if (_mode == Mode.Json)
         {
-            case Mode.Json:
-                _json!.Write(data);
-                break;
-            default:
-                output.Write(data);
-                break;
+            _json!.Write(data);
+            _busyTicks += Stopwatch.GetTimestamp() - started;
+            return EmptyOutput;
         }
 
+        var output = _output ??= new ArrayBufferWriter<byte>(4096); // written out before the next write comes (writes are not concurrent)
+        output.ResetWrittenCount();
+        output.Write(data);
         _busyTicks += Stopwatch.GetTimestamp() - started;
         return output;
     }
@@ -151,8 +152,9 @@ internal sealed partial class ResponseGuard(Stream inner, HttpResponse response,
 
         if (type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
         {
+            // Held whole, in one buffer of the answer's size when the provider said it.
+            _json = new ArrayBufferWriter<byte>((int)Math.Clamp(response.ContentLength ?? 4096, 256, 1 << 20));
             response.ContentLength = null; // the rewritten answer has its own length
-            _json = new ArrayBufferWriter<byte>();
             return Mode.Json;
         }
 
