@@ -95,6 +95,37 @@ public sealed class ResilienceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_200_answer_that_is_not_json_falls_back_before_the_caller_sees_anything()
+    {
+        // A proxy in front of the provider answering its own page with status 200: no attempt of it may reach the caller.
+        _primary.Enqueue(new Fault.Status(200, "<html><body>Service temporarily unavailable</body></html>", "text/html"));
+        _primary.Enqueue(new Fault.Status(200, """{"id":"chatcmpl-cut","choices":[{"index":0,"mess""", "application/json"));
+
+        var (response, body, _) = await ChatAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("backup", Header(response, "x-gateway-provider"));
+        Assert.Equal("Hello from the backup.", JsonDocument.Parse(body).RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
+        Assert.Equal(2, _primary.Requests.Count);
+    }
+
+    [Fact]
+    public async Task When_no_target_answers_json_the_caller_gets_a_502_protocol_error_in_openai_shape()
+    {
+        await _gateway.RewriteConfigAsync(Config("retry: { attempts: 1 }"));
+        _primary.Enqueue(new Fault.Status(200, "<html>oops</html>", "text/html"));
+        _backup.Enqueue(new Fault.Status(200, "not json at all", "application/json"));
+
+        var (response, body, _) = await ChatAsync();
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal("upstream_protocol_error", JsonDocument.Parse(body).RootElement.GetProperty("error").GetProperty("code").GetString());
+        Assert.Contains("not one JSON object", Message(body), StringComparison.Ordinal);
+        Assert.DoesNotContain("oops", body, StringComparison.Ordinal);
+        Assert.Matches("^[0-9a-f]{32}$", Header(response, "x-request-id"));
+    }
+
+    [Fact]
     public async Task A_failed_attempt_keeps_the_gateway_request_id_and_the_answering_upstream_id_rides_beside_it()
     {
         _primary.Enqueue(new Fault.Status(500));

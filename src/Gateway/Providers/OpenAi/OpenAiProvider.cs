@@ -42,6 +42,21 @@ internal sealed class OpenAiProvider(
         {
             ProviderLog.StreamRelayFailed(logger, failure, name, call.Target.Model);
             var internalError = GatewayErrors.Internal(context.TraceIdentifier);
+            if (!IsEventStream(context.Response))
+            {
+                // A JSON answer: unstarted, the caller gets the 500; half sent, only a reset says it is incomplete.
+                if (context.Response.HasStarted)
+                {
+                    context.Abort();
+                }
+                else
+                {
+                    ErrorResponseWriter.Reset(context.Response);
+                }
+
+                return AttemptResult.BrokeAfterStart(internalError);
+            }
+
             try
             {
                 await call.Relay.FailAsync(internalError, context.RequestAborted);
@@ -95,6 +110,9 @@ internal sealed class OpenAiProvider(
         ErrorResponseWriter.Reset(context.Response);
         return AttemptResult.Failed(gatewayError);
     }
+
+    private static bool IsEventStream(HttpResponse response) =>
+        response.ContentType?.StartsWith("text/event-stream", StringComparison.OrdinalIgnoreCase) == true;
 
     /// <summary>
     /// YARP's own activity timeout stays out of the way: the attempt's connect, first-byte and idle timeouts are

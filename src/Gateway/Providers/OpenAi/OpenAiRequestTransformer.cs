@@ -88,9 +88,15 @@ internal sealed class OpenAiRequestTransformer
             var requestId = httpContext.Response.Headers[ErrorResponseWriter.RequestIdHeader];
             var copyBody = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
             copyBody = await rules.ShapeResponseAsync(httpContext, proxyResponse, copyBody, requestId, attempt, cancellationToken);
-            if (!copyBody || !string.Equals(proxyResponse?.Content.Headers.ContentType?.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase))
+            if (!copyBody || proxyResponse is null)
             {
                 return copyBody;
+            }
+
+            if (!string.Equals(proxyResponse.Content.Headers.ContentType?.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase))
+            {
+                await RelayAnswerAsync(httpContext, proxyResponse);
+                return false;
             }
 
             // The relay sends the body; YARP, told not to copy it, then disposes the response.
@@ -122,6 +128,46 @@ internal sealed class OpenAiRequestTransformer
             }
 
             return false;
+        }
+
+        /// <summary>
+        /// A success that is not a stream must be one JSON object: it is checked on its way (held back while small), and
+        /// an answer that is not JSON, or a read of it that fails, before anything went out fails the attempt as an error
+        /// answer does; after, the caller's connection is reset (a partial JSON body cannot say it is partial).
+        /// </summary>
+        private async Task RelayAnswerAsync(HttpContext httpContext, HttpResponseMessage proxyResponse)
+        {
+            try
+            {
+                var aborted = httpContext.RequestAborted;
+                await using var body = await proxyResponse.Content.ReadAsStreamAsync(aborted);
+                var result = await JsonAnswerRelay.RelayAsync(body, httpContext.Response.Body,
+                    () => GatewayErrors.UpstreamProtocol(attempt.Provider, attempt.Model, "its answer is not one JSON object"),
+                    exception => UpstreamFailures.Timeout(exception) is { } timeout
+                        ? GatewayErrors.UpstreamTimeout(attempt.Provider, attempt.Model, timeout.Limit)
+                        : GatewayErrors.UpstreamProtocol(attempt.Provider, attempt.Model, UpstreamFailures.Innermost(exception)),
+                    aborted);
+                CallerGone = result.CallerGone;
+                if (result.EndedWith is not { } error)
+                {
+                    return;
+                }
+
+                if (result.BeforeStart)
+                {
+                    attempt.UpstreamError = error;
+                    ErrorResponseWriter.Reset(httpContext.Response);
+                }
+                else
+                {
+                    attempt.BrokenStream ??= error;
+                    httpContext.Abort();
+                }
+            }
+            catch (Exception exception)
+            {
+                Failure = exception;
+            }
         }
     }
 
