@@ -26,9 +26,6 @@ internal sealed partial class ResponseGuard(Stream inner, HttpResponse response,
     private long _busyTicks;
     private ArrayBufferWriter<byte>? _output;
 
-    // What a held write sends now: nothing.
-    private static readonly ArrayBufferWriter<byte> EmptyOutput = new(1);
-
     private enum Mode
     {
         Undecided,
@@ -48,9 +45,9 @@ internal sealed partial class ResponseGuard(Stream inner, HttpResponse response,
     public override void Write(ReadOnlySpan<byte> buffer)
     {
         var output = Process(buffer);
-        if (output is not null)
+        if (!output.IsEmpty)
         {
-            inner.Write(output.WrittenSpan);
+            inner.Write(output.Span);
         }
     }
 
@@ -63,9 +60,9 @@ internal sealed partial class ResponseGuard(Stream inner, HttpResponse response,
         }
 
         var output = Process(buffer.Span);
-        if (output is { WrittenCount: > 0 })
+        if (!output.IsEmpty)
         {
-            await inner.WriteAsync(output.WrittenMemory, cancellationToken);
+            await inner.WriteAsync(output, cancellationToken);
         }
     }
 
@@ -108,12 +105,12 @@ internal sealed partial class ResponseGuard(Stream inner, HttpResponse response,
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
     public override void SetLength(long value) => throw new NotSupportedException();
 
-    /// <summary>What of these bytes goes out now; null to pass them on as they are.</summary>
-    private ArrayBufferWriter<byte>? Process(ReadOnlySpan<byte> data)
+    /// <summary>What of these bytes goes out now: nothing while a JSON answer is held, else a copy of them.</summary>
+    private ReadOnlyMemory<byte> Process(ReadOnlySpan<byte> data)
     {
         if (data.IsEmpty)
         {
-            return null;
+            return ReadOnlyMemory<byte>.Empty;
         }
 
         if (_mode == Mode.Undecided)
@@ -126,14 +123,14 @@ internal sealed partial class ResponseGuard(Stream inner, HttpResponse response,
         {
             _json!.Write(data);
             _busyTicks += Stopwatch.GetTimestamp() - started;
-            return EmptyOutput;
+            return ReadOnlyMemory<byte>.Empty;
         }
 
         var output = _output ??= new ArrayBufferWriter<byte>(4096); // written out before the next write comes (writes are not concurrent)
         output.ResetWrittenCount();
         output.Write(data);
         _busyTicks += Stopwatch.GetTimestamp() - started;
-        return output;
+        return output.WrittenMemory;
     }
 
     /// <summary>At the first byte the headers are fixed: they say what the body is.</summary>

@@ -216,7 +216,9 @@ internal sealed class GatewayRateLimiter : PartitionedRateLimiter<LimitRequest>,
         {
             // Exact for prompts up to 16 K characters; a larger prompt's rest is extrapolated (settled with real usage later).
             // What this user sent before (the conversation so far) is not counted again.
-            var prompt = request.Texts is { } texts ? _tokens.CountPrompt(texts, request.Body.Span, ExactlyCountedChars, request.Caller.User) : 0;
+            // The resolve stage decodes the texts whenever a limit of the config counts tokens or cost.
+            var texts = request.Texts ?? throw new InvalidOperationException("A token or cost limit applies but the request's prompt texts were not decoded (LimitTable.CountsPrompts).");
+            var prompt = _tokens.CountPrompt(texts, request.Body.Span, ExactlyCountedChars, request.Caller.User);
             var output = request.MaxOutputTokens ?? 0;
             tokens = prompt + output;
             cost = limits.ReservationPrice is { } price ? Pricing.CostNanoUsd(price, prompt, output, cachedTokens: 0) : 0;

@@ -151,7 +151,9 @@ public sealed class GuardrailGatewayRequestTests : GuardrailGatewayTest
     public async Task Text_that_is_not_utf8_is_a_400_naming_the_field_and_reaches_no_provider(string endpoint)
     {
         // An address split by a byte that is no character: a detector reading raw bytes could miss it, a provider could
-        // decode it its own way. The gateway refuses it, as OpenAI does, whether or not this endpoint has guardrails.
+        // decode it its own way. The gateway refuses it, as OpenAI does, on an endpoint without guardrails too, since
+        // this config guards some endpoint and so every prompt is decoded (a config with no guardrail and no token limit
+        // decodes nothing: issue 19).
         byte[] body = [.. Encoding.UTF8.GetBytes($$"""{"model":"{{endpoint}}","messages":[{"role":"user","content":"ok"},{"role":"user","content":"jane"""), 0xFF, .. "@example.com\"}]}"u8];
         var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new("application/json");

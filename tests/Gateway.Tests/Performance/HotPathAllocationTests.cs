@@ -63,7 +63,7 @@ public sealed class HotPathAllocationTests
         {
             using var request = RequestBody.Copy(body);
             using var texts = new PromptTexts();
-            OpenAiRequestReader.TryRead(request.Span, EndpointKind.Chat, out _, texts);
+            Assert.Null(OpenAiRequestReader.TryRead(request.Span, EndpointKind.Chat, out _, texts));
             Gateway.Guardrails.RequestGuard.Apply(request, texts, new Gateway.Guardrails.GuardrailRun(guardrails));
         }
 

@@ -69,7 +69,8 @@ public sealed class LimitExactnessTests(RedisServer redis) : IAsyncLifetime
         {
             for (var i = 0; i < AttemptsPerWorker; i++)
             {
-                using var lease = await limiter.AcquireAsync(new LimitRequest(snapshot.Config, caller, endpoint, Body, Prompts.Read(Body), MaxTokens));
+                using var texts = Prompts.Read(Body);
+                using var lease = await limiter.AcquireAsync(new LimitRequest(snapshot.Config, caller, endpoint, Body, texts, MaxTokens));
                 if (lease.IsAcquired)
                 {
                     Interlocked.Increment(ref admitted);

@@ -110,4 +110,36 @@ public sealed class PromptCountingTests
         Assert.Equal(16, tokens);
         Assert.False(cache.TryGet(TokenCountCache.KeyOf(Encoding.UTF8.GetBytes("string 16"), partition: 2), out _));
     }
+
+    [Fact]
+    public void A_chat_counts_every_string_and_number_of_its_messages_but_images_plus_the_formats_overhead()
+    {
+        const string body = """
+            {"model":"chat","tools":[{"type":"function","function":{"name":"lookup","description":"not part of the count"}}],
+             "messages":[
+               {"role":"system","content":"You are brief."},
+               {"role":"user","content":[{"type":"text","text":"What is in this picture?"},{"type":"image_url","image_url":{"url":"https://example.com/a-very-long-picture-name.png","detail":"high"}}]},
+               {"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"lookup","arguments":"{\"q\":\"cat\"}"}}]},
+               {"role":"tool","tool_call_id":"call_1","content":"A cat, 3 years old."},
+               {"role":"user","name":"ann","content":"Thanks!","n_hint":42}]}
+            """;
+        string[] counted = ["system", "You are brief.", "user", "text", "What is in this picture?", "image_url", "assistant", "call_1", "function", "lookup",
+            "{\"q\":\"cat\"}", "tool", "call_1", "A cat, 3 years old.", "user", "ann", "Thanks!"];
+
+        var total = Prompts.Count(new TokenCounter(), Encoding.UTF8.GetBytes(body));
+
+        // 3 for the reply's priming, 3 for each of the 5 messages, one token for the number 42; the tools and the image are not prompt text.
+        Assert.Equal(3 + (3 * 5) + 1 + counted.Sum(TokenCounter.Count), total);
+    }
+
+    [Theory]
+    [InlineData("completions", """{"model":"m","prompt":["one two",[17,18,19]]}""", 3, "one two")]
+    [InlineData("embeddings", """{"model":"m","input":[[1,2],[3]]}""", 3, "")]
+    [InlineData("embeddings", """{"model":"m","input":"plain text"}""", 0, "plain text")]
+    public void Prompts_and_inputs_count_their_strings_and_one_token_per_id_without_the_chat_overhead(string kind, string body, int ids, string text)
+    {
+        var total = Prompts.Count(new TokenCounter(), Encoding.UTF8.GetBytes(body), kind: Gateway.Core.EndpointKinds.Parse(kind));
+
+        Assert.Equal(ids + TokenCounter.Count(text), total);
+    }
 }

@@ -39,11 +39,6 @@ internal sealed partial class OpenAiRequestReader : IRequestReader
             // Utf8JsonReader reports malformed input only by throwing; this is the boundary where it becomes a 400.
             return GatewayErrors.InvalidJson(Describe(ex));
         }
-        catch (InvalidOperationException)
-        {
-            // What the reader throws when a string it decodes (the model's) is not UTF-8 or holds a lone surrogate.
-            return GatewayErrors.InvalidJson("a string holds bytes that are not UTF-8, or an escaped surrogate without its pair.");
-        }
     }
 
     private static GatewayError? Read(ReadOnlySpan<byte> body, EndpointKind kind, out ParsedRequest parsed, PromptTexts? texts)
@@ -84,7 +79,7 @@ internal sealed partial class OpenAiRequestReader : IRequestReader
                     return GatewayErrors.InvalidField("model", "expected the name of an endpoint as a string");
                 }
 
-                model = reader.GetString()!;
+                model = ReadModel(ref reader);
                 modelStart = (int)reader.TokenStartIndex;
                 modelLength = reader.ValueSpan.Length + 2;
             }
@@ -167,6 +162,19 @@ internal sealed partial class OpenAiRequestReader : IRequestReader
             MaxOutputTokens = maxOutput * choices,
         };
         return null;
+    }
+
+    private static string ReadModel(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            // The reader's only way to say the string is not UTF-8 or holds an escaped surrogate without its pair.
+            throw new InvalidFieldException("model", UndecodableText);
+        }
     }
 
     private static bool ReadIncludeUsage(ref Utf8JsonReader reader)

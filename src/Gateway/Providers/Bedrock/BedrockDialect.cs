@@ -45,6 +45,11 @@ internal sealed class BedrockDialect(string name, Uri runtimeUrl, BedrockSigner 
             upstream.Dispose();
             return DialectRequest.Fail(GatewayErrors.UpstreamCredentialsUnavailable(name, ex.Message));
         }
+        catch
+        {
+            upstream.Dispose(); // the caller left mid-signing, or a bug: nobody else owns the message yet
+            throw;
+        }
 
         return DialectRequest.Send(upstream);
     }

@@ -7,7 +7,7 @@ using Gateway.Providers.Translation;
 
 namespace Gateway.Providers.Bedrock;
 
-/// <summary>Bedrock's Converse answer into OpenAI's chat completion, and ConverseStream's event stream into OpenAI chunks.</summary>
+/// <summary>Bedrock's Converse answer, and ConverseStream's event stream piece by piece, into the neutral chat answer.</summary>
 internal static class ConverseResponseTranslator
 {
     public static async Task TranslateAsync(Stream body, IChatAnswerWriter writer, CancellationToken cancellationToken)

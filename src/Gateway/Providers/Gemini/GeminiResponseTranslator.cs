@@ -7,7 +7,7 @@ using Gateway.Streaming;
 
 namespace Gateway.Providers.Gemini;
 
-/// <summary>Gemini's GenerateContentResponse into OpenAI's chat completion, whole or as a stream of chunks.</summary>
+/// <summary>Gemini's GenerateContentResponse into the neutral chat answer, whole or as a stream of pieces.</summary>
 internal static class GeminiResponseTranslator
 {
     public static async Task TranslateAsync(Stream body, IChatAnswerWriter writer, CancellationToken cancellationToken)

@@ -72,11 +72,19 @@ internal sealed class TranslatedExchange(string name, string type, string apiKey
             {
                 return await FailAsync(context, writer, GatewayErrors.UpstreamTimeout(name, model, timeout.Limit));
             }
-            catch (Exception ex) when (ex is IOException or HttpRequestException or JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+            catch (Exception ex) when (ex is IOException or HttpRequestException)
             {
-                // The answer began and broke: a reset, a malformed event, a body that is not the provider's API's.
+                // The answer began and broke: a reset, a connection closed mid-body.
                 ProviderLog.UpstreamFailed(logger, name, model, ForwarderError.ResponseBodyDestination, context.Response.HasStarted);
-                return await FailAsync(context, writer, GatewayErrors.StreamBrokenOff(name, ex.Message));
+                return await FailAsync(context, writer, GatewayErrors.StreamBrokenOff(name, ex is HttpRequestException ? UpstreamFailures.Innermost(ex) : ex.Message));
+            }
+            catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+            {
+                // An event or a body that is not the provider's API's: the same code as a compatible server's malformed
+                // event, and the client is told what was wrong, not the parser's words (line and byte positions).
+                ProviderLog.UpstreamFailed(logger, name, model, ForwarderError.ResponseBodyDestination, context.Response.HasStarted);
+                var what = ex is JsonException ? "an event or body that is not valid JSON" : $"an answer not in the {type} API's shape";
+                return await FailAsync(context, writer, GatewayErrors.UpstreamProtocol(name, model, "it sent " + what));
             }
         }
     }

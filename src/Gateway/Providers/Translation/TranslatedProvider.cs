@@ -13,9 +13,6 @@ namespace Gateway.Providers.Translation;
 /// <param name="embeddings">The provider's embeddings call, when its API has one.</param>
 internal sealed class TranslatedProvider(string name, IChatDialect dialect, TranslatedExchange exchange, TimeProvider time, Func<ProviderCall, Task<AttemptResult>>? embeddings = null) : IProvider
 {
-    /// <summary>The dialect this provider speaks (its tests and the registry's rules read it).</summary>
-    public IChatDialect Dialect => dialect;
-
     public Task<AttemptResult> SendAsync(ProviderCall call) => call.Kind switch
     {
         EndpointKind.Chat => ChatAsync(call),

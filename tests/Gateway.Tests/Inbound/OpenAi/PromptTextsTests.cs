@@ -143,7 +143,8 @@ public sealed class PromptTextsTests
         var error = OpenAiRequestReader.TryRead(body, EndpointKind.Chat, out _);
 
         Assert.Equal(400, error?.Status);
-        Assert.Equal("invalid_json", error?.Code);
+        Assert.Equal("model", error?.Param);
+        Assert.Contains("not UTF-8", error?.Message, StringComparison.Ordinal);
     }
 
     [Fact]
