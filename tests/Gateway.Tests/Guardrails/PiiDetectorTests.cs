@@ -104,6 +104,18 @@ public sealed class PiiDetectorTests
     }
 
     [Fact]
+    public void An_answers_created_timestamp_is_not_looked_at_but_the_same_digits_elsewhere_are()
+    {
+        // Every captured OpenAI answer has "created": its redaction must not run the phone matcher on it each time.
+        var found = Find("""{"created":2025550143,"tel":2025550143}""");
+
+        Assert.Equal([(PiiEntities.Phone, "2025550143")], found);
+        var findings = new List<PiiFinding>();
+        new PiiDetector([PiiEntities.Phone]).Detect("""{"created":2025550143,"tel":2025550143}""", findings);
+        Assert.Equal(28, Assert.Single(findings).Start);
+    }
+
+    [Fact]
     public void Only_the_configured_entities_are_looked_for()
     {
         var findings = new List<PiiFinding>();

@@ -48,7 +48,7 @@ internal sealed class PhoneRecogniser(string region, Dictionary<string, double> 
             }
 
             from = end + 1;
-            if (digits < 7 || IsCoveredBySurerFinding(found, start, lastDigitEnd))
+            if (digits < 7 || IsCoveredBySurerFinding(found, start, lastDigitEnd) || IsCreatedTimestamp(span, start, lastDigitEnd, digits))
             {
                 continue; // no phone number has fewer digits; a validated card, IBAN, SSN or IP would win anyway
             }
@@ -79,6 +79,15 @@ internal sealed class PhoneRecogniser(string region, Dictionary<string, double> 
 
         return false;
     }
+
+    /// <summary>
+    /// The timestamp of an OpenAI object (<c>"created":1732000000</c>): every captured answer has one, and the matcher
+    /// would spend tens of microseconds on it in every trace's redaction. Only that member: any other number in JSON
+    /// (a tool's argument, say) may be a phone number and is looked at.
+    /// </summary>
+    private static bool IsCreatedTimestamp(ReadOnlySpan<char> text, int start, int end, int digits) =>
+        digits == end - start && text[..start].EndsWith("\"created\":", StringComparison.Ordinal)
+        && (end == text.Length || text[end] is ',' or '}');
 
     private static bool IsPhonePunctuation(char c) => c is ' ' or '-' or '.' or '(' or ')' or '+' or '/' or '\u00A0';
 
