@@ -6,15 +6,20 @@ namespace Gateway.Streaming;
 
 /// <summary>
 /// A provider's JSON answer on its way to the caller, checked as it passes: it must be one JSON object and nothing
-/// after it. An answer up to <see cref="HeldBytes"/> (almost every chat answer) is read whole and checked before
-/// its first byte is sent, so a body that is not JSON (a proxy's HTML page with status 200, a truncated object)
-/// fails the attempt before the answer starts, and a retry or a fallback may still answer. A larger answer goes on
-/// as it is checked; one found broken after that ends the response.
+/// after it. Its first <see cref="ParsedBytes"/> (the whole of almost every chat answer) are read as JSON; past
+/// them only the frame is checked (the object's closing brace last), since tokenising a large embeddings answer's
+/// numbers cost more than the rest of the gateway's work on it. An answer up to <see cref="HeldBytes"/> is read whole
+/// and checked before its first byte is sent, so a body that is not JSON (a proxy's HTML page with status 200, a
+/// truncated object) fails the attempt before the answer starts, and a retry or a fallback may still answer. A
+/// larger answer goes on as it is checked; one found broken after that ends the response.
 /// </summary>
 internal static class JsonAnswerRelay
 {
     /// <summary>How much of an answer is held back until it is known to be whole JSON.</summary>
     public const int HeldBytes = 1 << 20;
+
+    /// <summary>How much of an answer is read as JSON; the rest is checked for its end only.</summary>
+    public const int ParsedBytes = 8 * 1024;
 
     private static readonly JsonReaderOptions Options = new() { MaxDepth = 256 };
 
@@ -95,6 +100,9 @@ internal static class JsonAnswerRelay
     {
         private bool _rooted;
         private bool _complete;
+        private long _parsed;
+        private bool _framing;
+        private byte _last;
 
         /// <summary>Bytes at the buffer's start the reader has consumed (whole tokens).</summary>
         public int Checked { get; private set; }
@@ -102,6 +110,19 @@ internal static class JsonAnswerRelay
         /// <summary>Reads on from where it stopped; false as soon as the bytes are not (the start of) one JSON object.</summary>
         public bool Advance(ReadOnlySpan<byte> unsent, bool final)
         {
+            if (_framing)
+            {
+                // Past the parsed part: every byte counts as checked; the answer must end with the object's brace.
+                var rest = unsent[Checked..].TrimEnd(" \t\r\n"u8);
+                if (!rest.IsEmpty)
+                {
+                    _last = rest[^1];
+                }
+
+                Checked = unsent.Length;
+                return !final || _last == (byte)'}';
+            }
+
             var reader = new Utf8JsonReader(unsent[Checked..], final, state);
             try
             {
@@ -120,6 +141,12 @@ internal static class JsonAnswerRelay
                     {
                         _complete = true;
                     }
+
+                    if (_parsed + reader.BytesConsumed >= ParsedBytes && !_complete)
+                    {
+                        _framing = true;
+                        break;
+                    }
                 }
             }
             catch (JsonException)
@@ -128,7 +155,13 @@ internal static class JsonAnswerRelay
             }
 
             Checked += (int)reader.BytesConsumed;
+            _parsed += reader.BytesConsumed;
             state = reader.CurrentState;
+            if (_framing)
+            {
+                return Advance(unsent, final);
+            }
+
             return !final || _complete;
         }
 

@@ -71,6 +71,19 @@ public sealed class JsonAnswerRelayTests
     }
 
     [Fact]
+    public async Task Past_its_parsed_part_a_large_answer_must_still_end_with_its_object()
+    {
+        var numbers = string.Join(',', Enumerable.Range(0, 3000).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.True(numbers.Length > JsonAnswerRelay.ParsedBytes);
+
+        var (result, sent) = await RelayAsync(new ChunkedStream(Encoding.UTF8.GetBytes("{\"data\":[" + numbers + "]}<html>"), 4000, 9000));
+
+        Assert.Same(Malformed, result.EndedWith);
+        Assert.True(result.BeforeStart);
+        Assert.Equal("", sent);
+    }
+
+    [Fact]
     public async Task A_read_that_fails_before_anything_went_out_fails_before_the_start()
     {
         var (result, sent) = await RelayAsync(new FailingStream(Encoding.UTF8.GetBytes(Answer[..40])));

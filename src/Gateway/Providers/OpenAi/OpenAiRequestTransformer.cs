@@ -95,6 +95,11 @@ internal sealed class OpenAiRequestTransformer
 
             if (!string.Equals(proxyResponse.Content.Headers.ContentType?.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase))
             {
+                if (proxyResponse.Content.Headers.ContentEncoding.Count > 0)
+                {
+                    return true; // compressed although the gateway asked for none: its bytes are not readable JSON, so they go as they came
+                }
+
                 await RelayAnswerAsync(httpContext, proxyResponse);
                 return false;
             }
