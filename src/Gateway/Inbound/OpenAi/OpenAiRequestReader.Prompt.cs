@@ -78,7 +78,7 @@ internal sealed partial class OpenAiRequestReader
                     reader.Read();
                     if (reader.TokenType == JsonTokenType.StartArray)
                     {
-                        CollectElements(ref reader, texts, message, "function"u8, PromptField.ToolArguments);
+                        CollectElements(ref reader, texts, message, "function"u8, PromptField.ToolArguments, "arguments"u8);
                     }
                     else
                     {
@@ -99,46 +99,21 @@ internal sealed partial class OpenAiRequestReader
     }
 
     /// <summary>
-    /// An array of objects where one property holds the text (a content part's <c>text</c>) or an object holding
-    /// it (a tool call's <c>function</c>, whose <c>arguments</c> are the text).
+    /// An array of objects, each holding the text in one property (a content part's <c>text</c>) or in a property
+    /// of an object there (a tool call's <c>function</c>, whose <c>arguments</c> are the text).
     /// </summary>
-    private static void CollectElements(ref Utf8JsonReader reader, PromptTexts texts, int message, ReadOnlySpan<byte> property, PromptField field)
+    private static void CollectElements(ref Utf8JsonReader reader, PromptTexts texts, int message, ReadOnlySpan<byte> property, PromptField field,
+        ReadOnlySpan<byte> inner = default)
     {
         for (var part = 0; reader.Read() && reader.TokenType != JsonTokenType.EndArray; part++)
         {
-            if (reader.TokenType != JsonTokenType.StartObject)
-            {
-                CollectOther(ref reader, texts, message);
-                continue;
-            }
-
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                if (!reader.ValueTextEquals(property))
-                {
-                    SkipImageOrCollect(ref reader, texts, message);
-                    continue;
-                }
-
-                reader.Read();
-                if (field == PromptField.ToolArguments)
-                {
-                    CollectProperty(ref reader, texts, message, part, "arguments"u8, field);
-                }
-                else if (reader.TokenType == JsonTokenType.String)
-                {
-                    Add(ref reader, texts, field, message, part);
-                }
-                else
-                {
-                    CollectOther(ref reader, texts, message);
-                }
-            }
+            CollectProperty(ref reader, texts, message, part, property, field, inner);
         }
     }
 
-    /// <summary>An object one of whose properties is the text (a function call's <c>arguments</c>).</summary>
-    private static void CollectProperty(ref Utf8JsonReader reader, PromptTexts texts, int message, int part, ReadOnlySpan<byte> property, PromptField field)
+    /// <summary>An object one of whose properties is the text, or (with <paramref name="inner"/>) an object holding it.</summary>
+    private static void CollectProperty(ref Utf8JsonReader reader, PromptTexts texts, int message, int part, ReadOnlySpan<byte> property, PromptField field,
+        ReadOnlySpan<byte> inner = default)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
@@ -155,7 +130,11 @@ internal sealed partial class OpenAiRequestReader
             }
 
             reader.Read();
-            if (reader.TokenType == JsonTokenType.String)
+            if (!inner.IsEmpty)
+            {
+                CollectProperty(ref reader, texts, message, part, inner, field);
+            }
+            else if (reader.TokenType == JsonTokenType.String)
             {
                 Add(ref reader, texts, field, message, part);
             }
